@@ -1,0 +1,160 @@
+/**
+ * A simulated wind turbine. Every simulated second it turns the wind into
+ * energy along its power curve and emits a metric; after a random running time
+ * it breaks, keeps reporting (with zero output) and waits for an engineer.
+ *
+ * @module
+ */
+
+import type { Behaviour, Transition } from "./behaviour.ts";
+import { nextWind, powerCurveKw, type WindState } from "./power_curve.ts";
+import type { ActorParams, Address, Effect, TurbineMetric } from "./protocol.ts";
+import { deriveSeed, Random } from "./random.ts";
+
+/** A turbine's whole state; it is what the snapshot persists. */
+export interface TurbineState {
+  id: number;
+  status: "ok" | "broken";
+  ratedKw: number;
+  siteMeanWind: number;
+  mtbfSeconds: number;
+  random: number;
+  wind: WindState;
+  /** Epoch second of the last emitted metric, null before the first. */
+  lastSecond: number | null;
+  timePassedSeconds: number;
+  /** Running time after which the turbine breaks (drawn at start and after each repair). */
+  failsAfterSeconds: number;
+  metricsEmitted: number;
+  energyKwh: number;
+  repairsReceived: number;
+  /** Simulated epoch ms at which the current breakdown started. */
+  brokenSince: number | null;
+}
+
+/** The longest stretch of simulated time a turbine back-fills after a pause, seconds. */
+export const MAX_CATCH_UP_SECONDS = 120;
+
+function turbineNumber(address: Address): number {
+  const id = Number(address.slice("turbine/".length));
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw new Error(`Turbine address "${address}" does not end in a positive integer`);
+  }
+  return id;
+}
+
+function initTurbine(address: Address, params: ActorParams): TurbineState {
+  const random = new Random(deriveSeed(params.seed, address));
+  // Each site differs a little: ±15 % mean wind, so turbines do not move in lockstep.
+  const siteMeanWind = params.turbine.meanWindSpeed * random.between(0.85, 1.15);
+  return {
+    id: turbineNumber(address),
+    status: "ok",
+    ratedKw: params.turbine.ratedKw,
+    siteMeanWind,
+    mtbfSeconds: params.turbine.mtbfSeconds,
+    wind: { meanSpeed: siteMeanWind, speed: siteMeanWind },
+    lastSecond: null,
+    timePassedSeconds: 0,
+    failsAfterSeconds: random.exponential(params.turbine.mtbfSeconds),
+    metricsEmitted: 0,
+    energyKwh: 0,
+    repairsReceived: 0,
+    brokenSince: null,
+    random: random.state,
+  };
+}
+
+function emitUntil(state: TurbineState, now: number): Transition<TurbineState> {
+  const target = Math.floor(now / 1000);
+  let second = state.lastSecond === null ? target - 1 : state.lastSecond;
+  if (target - second > MAX_CATCH_UP_SECONDS) second = target - MAX_CATCH_UP_SECONDS;
+  if (second >= target) return { state, effects: [] };
+
+  const random = new Random(state.random);
+  let { wind, status, timePassedSeconds, energyKwh, brokenSince } = state;
+  const metrics: TurbineMetric[] = [];
+  while (second < target) {
+    second++;
+    wind = nextWind(wind, state.siteMeanWind, random);
+    timePassedSeconds++;
+    if (status === "ok" && timePassedSeconds >= state.failsAfterSeconds) {
+      status = "broken";
+      brokenSince = second * 1000;
+    }
+    const kwh = status === "ok" ? powerCurveKw(wind.speed, state.ratedKw) / 3600 : 0;
+    energyKwh += kwh;
+    metrics.push({
+      turbine_number: state.id,
+      wind_speed: Math.round(wind.speed * 100) / 100,
+      power_output_in_kwh: Math.round(kwh * 1e6) / 1e6,
+      operational_status: status,
+      timestamp: second,
+      time_passed_in_seconds: timePassedSeconds,
+    });
+  }
+  return {
+    state: {
+      ...state,
+      wind,
+      status,
+      timePassedSeconds,
+      energyKwh,
+      brokenSince,
+      lastSecond: target,
+      metricsEmitted: state.metricsEmitted + metrics.length,
+      random: random.state,
+    },
+    effects: [{ type: "emit", event: { type: "metrics", metrics } }],
+  };
+}
+
+/**
+ * The turbine behaviour.
+ *
+ * @example
+ * ```ts
+ * import { defaultActorParams } from "./params.ts";
+ * let state = turbineBehaviour.init("turbine/1", defaultActorParams(42), 0);
+ * const next = turbineBehaviour.receive(state, { type: "tick", now: 5_000 }, {
+ *   address: "turbine/1",
+ *   now: 5_000,
+ * });
+ * ```
+ */
+export const turbineBehaviour: Behaviour<TurbineState> = {
+  init: initTurbine,
+  receive(state, message, context) {
+    switch (message.type) {
+      case "tick":
+        return emitUntil(state, message.now);
+      case "force_failure":
+        if (state.status === "broken") return { state, effects: [] };
+        // Breaks at its next second; the metric stream reports it like any failure.
+        return { state: { ...state, failsAfterSeconds: 0 }, effects: [] };
+      case "repaired": {
+        if (state.status !== "broken") return { state, effects: [] };
+        const random = new Random(state.random);
+        const failsAfterSeconds = random.exponential(state.mtbfSeconds);
+        return {
+          state: {
+            ...state,
+            status: "ok",
+            timePassedSeconds: 0,
+            failsAfterSeconds,
+            brokenSince: null,
+            repairsReceived: state.repairsReceived + 1,
+            random: random.state,
+          },
+          effects: [],
+        };
+      }
+      case "get_state": {
+        const reply: Effect = { type: "reply", value: state };
+        return { state, effects: [reply] };
+      }
+      default:
+        throw new Error(`Turbine ${context.address} cannot handle a "${message.type}" message`);
+    }
+  },
+};

@@ -1,0 +1,202 @@
+/**
+ * The fleet: the supervisor with its turbines and engineers, the metric ingest
+ * pipeline, the repair desk, the simulation clock that drives them and the event
+ * bus they report to, wired together.
+ *
+ * @module
+ */
+
+import { RealClock, VirtualClock } from "../actors/clock.ts";
+import { engineerAddress, turbineAddress } from "../actors/protocol.ts";
+import type { ActorEvent, ActorParams, Address } from "../actors/protocol.ts";
+import { type Placement, Supervisor } from "../actors/supervisor.ts";
+import type { KvStore } from "../store/kv_store.ts";
+import { EventBus } from "./event_bus.ts";
+import { MetricIngest } from "./metric_ingest.ts";
+import { RepairDesk } from "./repair_desk.ts";
+
+/** How to build a fleet. */
+export interface FleetOptions {
+  store: KvStore;
+  clock: RealClock | VirtualClock;
+  params: ActorParams;
+  turbines: number;
+  engineers: number;
+  placement?: Placement;
+  poolSize?: number;
+  /** Lockstep delivery, for runs that must repeat exactly (virtual clock). */
+  deterministic?: boolean;
+  /** Simulated milliseconds between ticks; default 1 s, or 100 ms of wall time when sped up. */
+  tickMs?: number;
+  ingestCapacity?: number;
+  maxRestarts?: number;
+  restartWindowMs?: number;
+}
+
+/**
+ * A running fleet.
+ *
+ * @example
+ * ```ts ignore
+ * const fleet = await Fleet.start({ store, clock, params, turbines: 10, engineers: 3 });
+ * await fleet.stop();
+ * ```
+ */
+export class Fleet {
+  readonly bus = new EventBus();
+  readonly clock: RealClock | VirtualClock;
+  readonly supervisor: Supervisor;
+  readonly ingest: MetricIngest;
+  readonly desk: RepairDesk;
+  readonly store: KvStore;
+  readonly turbines: Address[];
+  readonly engineers: Address[];
+  readonly startedAt = Date.now();
+  #tickMs: number;
+  #tickHandle = 0;
+  #paused = false;
+  #saveTimer: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(options: FleetOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.turbines = Array.from({ length: options.turbines }, (_, i) => turbineAddress(i + 1));
+    this.engineers = Array.from({ length: options.engineers }, (_, i) => engineerAddress(i + 1));
+    const scale = this.clock instanceof RealClock ? this.clock.timeScale : 1;
+    this.#tickMs = options.tickMs ?? Math.max(1000, Math.round(100 * scale / 1000) * 1000);
+    this.ingest = new MetricIngest(this.store, {
+      capacity: options.ingestCapacity,
+      onCommitted: (committed) => {
+        this.bus.publish({ type: "metrics", metrics: committed.metrics });
+        if (committed.repairs.length > 0) this.desk.open(committed.repairs);
+      },
+    });
+    this.supervisor = new Supervisor({
+      clock: this.clock,
+      params: options.params,
+      snapshots: this.store,
+      placement: options.placement,
+      poolSize: options.poolSize,
+      deterministic: options.deterministic,
+      maxRestarts: options.maxRestarts,
+      restartWindowMs: options.restartWindowMs,
+      onEvent: (address, event) => this.#onActorEvent(address, event),
+      onNotice: (notice) => {
+        this.bus.publish(notice);
+        if (notice.type === "actor.stopped") {
+          this.store.addAlarm({
+            at: new Date().toISOString(),
+            address: notice.address,
+            kind: notice.type,
+            message:
+              `${notice.address} crashed more than ${this.supervisor.maxRestarts} times within ` +
+              `${this.supervisor.restartWindowMs / 1000} s and was stopped: ${notice.error}`,
+          }).catch((error) => console.error(`Cannot record an alarm: ${error.message}`));
+        }
+      },
+    });
+    this.desk = new RepairDesk(
+      this.store,
+      this.bus,
+      this.supervisor,
+      this.engineers,
+      () => this.clock.now(),
+    );
+  }
+
+  /** Loads what the store remembers, starts every actor and the simulation clock. */
+  static async start(options: FleetOptions): Promise<Fleet> {
+    const fleet = new Fleet(options);
+    await fleet.ingest.load();
+    await fleet.supervisor.start([...fleet.turbines, ...fleet.engineers]);
+    await fleet.desk.load();
+    fleet.#scheduleTick(fleet.clock.now());
+    if (fleet.clock instanceof RealClock) {
+      fleet.#saveTimer = setInterval(() => fleet.#saveTime(), 5_000);
+    }
+    return fleet;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Simulated milliseconds between ticks. */
+  get tickMs(): number {
+    return this.#tickMs;
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    if (this.clock instanceof RealClock) this.clock.pause();
+    this.bus.publish({ type: "simulation.paused", at: this.clock.now() });
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.clock instanceof RealClock) this.clock.resume();
+    this.bus.publish({ type: "simulation.resumed", at: this.clock.now() });
+  }
+
+  /** Resolves once actors, ingest and repair desk have nothing left to do. */
+  async settle(): Promise<void> {
+    for (let round = 0; round < 1000; round++) {
+      await this.supervisor.whenIdle();
+      await this.ingest.drain();
+      await this.desk.settled();
+      await this.supervisor.whenIdle();
+      if (this.ingest.queued === 0) return;
+    }
+  }
+
+  /** Runs a virtual-clock simulation for `ms` of simulated time, settling after every step. */
+  async runFor(ms: number): Promise<void> {
+    const clock = this.clock;
+    if (!(clock instanceof VirtualClock)) throw new Error("runFor needs a virtual clock");
+    const end = clock.now() + ms;
+    await this.settle();
+    while (clock.fireNext(end)) await this.settle();
+  }
+
+  /**
+   * Stops the fleet gracefully: no more ticks, mailboxes drained, queued
+   * metrics committed, every snapshot and the simulation time persisted.
+   */
+  async stop(): Promise<void> {
+    this.clock.cancel(this.#tickHandle);
+    clearInterval(this.#saveTimer);
+    if (this.clock instanceof RealClock) this.clock.dispose();
+    await this.supervisor.whenIdle();
+    await this.ingest.drain();
+    await this.desk.settled();
+    await this.supervisor.stop();
+    await this.ingest.drain();
+    await this.#saveTime();
+  }
+
+  #scheduleTick(from: number): void {
+    const next = Math.floor(from / this.#tickMs) * this.#tickMs + this.#tickMs;
+    this.#tickHandle = this.clock.schedule(next, () => {
+      this.supervisor.broadcast(this.turbines, { type: "tick", now: next });
+      this.#scheduleTick(next);
+    });
+  }
+
+  #onActorEvent(_address: Address, event: ActorEvent): void | Promise<void> {
+    switch (event.type) {
+      case "metrics":
+        return this.ingest.enqueue(event.metrics);
+      case "repair_progress":
+        this.desk.progress(event);
+        return;
+    }
+  }
+
+  async #saveTime(): Promise<void> {
+    await this.store.saveSimulationTime(this.clock.now()).catch((error) =>
+      console.error(`Cannot save the simulation time: ${error.message}`)
+    );
+  }
+}

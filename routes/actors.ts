@@ -1,0 +1,147 @@
+/**
+ * The actor runtime seen from outside: every actor with its Worker, restarts
+ * and mailbox, fault injection, alarms and dead letters.
+ *
+ * @module
+ */
+
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Address } from "../actors/protocol.ts";
+import type { Fleet } from "../fleet/fleet.ts";
+import { ApiError, rejectInvalid } from "./api_error.ts";
+import { errorResponse } from "./schemas.ts";
+
+const ActorSchema = z.object({
+  address: z.string().openapi({ example: "turbine/7" }),
+  kind: z.enum(["turbine", "engineer"]),
+  worker: z.number().int().openapi({ description: "Id of the Worker hosting the actor" }),
+  status: z.enum(["starting", "running", "restarting", "stopped"]),
+  restarts: z.number().int(),
+  mailbox: z.number().int().openapi({ description: "Envelopes waiting in the mailbox" }),
+  overflow: z.number().int().openapi({
+    description: "Messages refused because the mailbox was full",
+  }),
+  last_error: z.string().nullable(),
+}).openapi("Actor");
+
+const AlarmSchema = z.object({
+  at: z.string(),
+  address: z.string(),
+  kind: z.string(),
+  message: z.string(),
+}).openapi("Alarm");
+
+/** Options of the actors routes. */
+export interface ActorsRouterOptions {
+  /** Whether `POST /api/actors/{kind}/{id}/crash` is allowed. */
+  chaos: boolean;
+}
+
+/** The actors routes. */
+export function actorsRouter(fleet: Fleet, options: ActorsRouterOptions): OpenAPIHono {
+  const app = new OpenAPIHono({ defaultHook: rejectInvalid });
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/actors",
+      tags: ["actors"],
+      summary: "Every actor, where it runs and how it fares; alarms raised by supervision",
+      responses: {
+        200: {
+          description: "Actors and alarms",
+          content: {
+            "application/json": {
+              schema: z.object({
+                placement: z.enum(["worker", "pool"]),
+                actors: z.array(ActorSchema),
+                alarms: z.array(AlarmSchema),
+              }),
+            },
+          },
+        },
+      },
+    }),
+    async (c) => {
+      const actors = fleet.supervisor.list().map(({ lastError, ...actor }) => ({
+        ...actor,
+        last_error: lastError,
+      }));
+      const alarms = await fleet.store.listAlarms();
+      return c.json({ placement: fleet.supervisor.placement, actors, alarms }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/actors/{kind}/{id}/crash",
+      tags: ["actors"],
+      summary:
+        "Fault injection: the actor throws inside its Worker and is restarted by supervision",
+      request: {
+        params: z.object({
+          kind: z.enum(["turbine", "engineer"]).openapi({ param: { name: "kind", in: "path" } }),
+          id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).openapi({
+            param: { name: "id", in: "path" },
+          }),
+        }),
+      },
+      responses: {
+        202: {
+          description: "The crash was injected",
+          content: { "application/json": { schema: z.object({ address: z.string() }) } },
+        },
+        403: errorResponse("Fault injection is disabled (--no-chaos)"),
+        404: errorResponse("No such actor"),
+        409: errorResponse("The actor is not running (restarting or stopped)"),
+      },
+    }),
+    (c) => {
+      const { kind, id } = c.req.valid("param");
+      const address: Address = `${kind}/${id}`;
+      if (!options.chaos) {
+        throw new ApiError(403, "chaos_disabled", "Fault injection is disabled on this server");
+      }
+      const info = fleet.supervisor.info(address);
+      if (!info) {
+        throw new ApiError(404, "not_found", `No actor ${address}`, [
+          { field: "id", problem: "no such actor", value: id },
+        ]);
+      }
+      if (!fleet.supervisor.crash(address)) {
+        throw new ApiError(409, "not_running", `${address} is ${info.status}, not running`);
+      }
+      return c.json({ address }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/api/dead-letters",
+      tags: ["actors"],
+      summary: "Messages that reached no actor: how many, and the most recent",
+      responses: {
+        200: {
+          description: "Dead letters",
+          content: {
+            "application/json": {
+              schema: z.object({
+                count: z.number().int(),
+                recent: z.array(z.object({
+                  at: z.string(),
+                  to: z.string(),
+                  type: z.string(),
+                  reason: z.string(),
+                })),
+              }),
+            },
+          },
+        },
+      },
+    }),
+    (c) => c.json(fleet.supervisor.deadLetters(), 200),
+  );
+  return app;
+}

@@ -1,0 +1,135 @@
+/**
+ * JSON errors for every route: `{ "error": { "code", "message", "details" } }`,
+ * with the offending field named for the caller's mistakes.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+
+/** One problem with a request, naming the field and the value seen. */
+export interface FieldProblem {
+  field: string;
+  problem: string;
+  value?: unknown;
+}
+
+/** An error the API reports to its caller. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details: FieldProblem[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** Renders a field path the way a caller would write it: `metrics[3].wind_speed`. */
+export function fieldName(path: readonly PropertyKey[], root = ""): string {
+  let name = root;
+  for (const part of path) {
+    name += typeof part === "number" ? `[${part}]` : name ? `.${String(part)}` : String(part);
+  }
+  return name || "body";
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const part of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+/** Turns a zod error into field problems, each with the value that was sent. */
+export function fieldProblems(error: z.ZodError, input: unknown, root = ""): FieldProblem[] {
+  return error.issues.slice(0, 20).map((issue) => {
+    const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
+    const value = valueAt(input, path);
+    const problem = issue.code === "unrecognized_keys" ? `is not a known field` : issue.message;
+    return { field: fieldName(path, root), problem, ...(value !== undefined ? { value } : {}) };
+  });
+}
+
+/** A 400 for a request that failed its schema. */
+export function invalidRequest(problems: FieldProblem[]): ApiError {
+  const first = problems[0];
+  const seen = first && "value" in first ? ` (got ${JSON.stringify(first.value)})` : "";
+  const message = first
+    ? `Invalid ${first.field}: ${first.problem}${seen}` +
+      (problems.length > 1 ? ` and ${problems.length - 1} more problem(s)` : "")
+    : "Invalid request";
+  return new ApiError(400, "invalid_request", message, problems);
+}
+
+/** Hono's error handler: every error becomes the JSON error shape; bad input never a 500. */
+export function handleError(error: Error, c: Context): Response {
+  if (error instanceof ApiError) {
+    return c.json(
+      { error: { code: error.code, message: error.message, details: error.details } },
+      error.status,
+      error.headers,
+    );
+  }
+  if (error instanceof HTTPException) {
+    const code = error.status === 401 ? "unauthorized" : "bad_request";
+    const message = error.status === 401
+      ? "This endpoint needs an Authorization: Bearer <token> header with the configured API token"
+      : error.message || "Bad request";
+    const headers: Record<string, string> = error.status === 401
+      ? { "WWW-Authenticate": 'Bearer realm="gridfleet"' }
+      : {};
+    return c.json({ error: { code, message, details: [] } }, error.status, headers);
+  }
+  console.error(error);
+  return c.json(
+    { error: { code: "internal", message: "Internal error: see the server log", details: [] } },
+    500,
+  );
+}
+
+/** The 404 for paths no route serves. */
+export function handleNotFound(c: Context): Response {
+  return c.json(
+    {
+      error: {
+        code: "not_found",
+        message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}`,
+        details: [],
+      },
+    },
+    404,
+  );
+}
+
+/**
+ * The `defaultHook` of every OpenAPI router: a request that fails its schema
+ * becomes a 400 naming the parameter and the value sent.
+ */
+export function rejectInvalid(
+  result: { success: boolean; error?: z.ZodError; target?: string },
+  c: Context,
+): void {
+  if (result.success || !result.error) return;
+  const input = result.target === "query"
+    ? c.req.query()
+    : result.target === "param"
+    ? c.req.param()
+    : undefined;
+  throw invalidRequest(fieldProblems(result.error, input));
+}
+
+/** Parses `input` with `schema`, or throws the 400 that names the first bad field. */
+export function parseOrReject<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw invalidRequest(fieldProblems(parsed.error, input));
+  return parsed.data;
+}

@@ -1,0 +1,147 @@
+/**
+ * Metric ingest over HTTP: `POST /api/metrics` (one metric or an array of up
+ * to 10,000) and the original system's `POST /post_metrics` (one metric). Both
+ * answer only after the metrics are committed to Deno KV; a batch with any
+ * invalid metric is rejected whole.
+ *
+ * @module
+ */
+
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { TurbineMetric } from "../actors/protocol.ts";
+import { IngestOverloaded, type MetricIngest } from "../fleet/metric_ingest.ts";
+import { ApiError, fieldProblems, invalidRequest, rejectInvalid } from "./api_error.ts";
+import { errorResponse } from "./schemas.ts";
+
+/** Largest batch one request may carry. */
+export const MAX_BATCH = 10_000;
+
+/** One turbine metric: the single definition of its JSON shape. */
+export const MetricSchema = z.object({
+  turbine_number: z.number().int().min(1).max(1_000_000).openapi({ example: 7 }),
+  wind_speed: z.number().min(0).max(100).openapi({ description: "m/s", example: 9.4 }),
+  power_output_in_kwh: z.number().min(0).max(100_000).openapi({
+    description: "Energy produced in the interval since the previous metric, kWh",
+    example: 0.42,
+  }),
+  operational_status: z.enum(["ok", "broken"]),
+  timestamp: z.number().min(946_684_800).max(32_503_680_000).openapi({
+    description: "Epoch seconds (years 2000 to 3000)",
+    example: 1_767_225_600,
+  }),
+  time_passed_in_seconds: z.number().int().min(0).optional().openapi({
+    description: "Seconds since the turbine started or was last repaired",
+  }),
+}).strict().openapi("Metric");
+
+const MetricBatchSchema = z.array(MetricSchema).min(1).max(MAX_BATCH);
+
+const AcceptedSchema = z.object({
+  accepted: z.number().int().openapi({ description: "Metrics committed by this request" }),
+}).openapi("Accepted");
+
+/**
+ * Parses a body that must be one metric (or, with `allowBatch`, a non-empty
+ * array of them), naming the first offending field.
+ */
+export function parseMetrics(body: unknown, allowBatch: boolean): TurbineMetric[] {
+  if (Array.isArray(body)) {
+    if (!allowBatch) {
+      throw invalidRequest([{ field: "body", problem: "must be one metric object, not an array" }]);
+    }
+    if (body.length > MAX_BATCH) {
+      throw invalidRequest([{
+        field: "body",
+        problem: `holds ${body.length} metrics; at most ${MAX_BATCH} are accepted per request`,
+      }]);
+    }
+    const parsed = MetricBatchSchema.safeParse(body);
+    if (!parsed.success) throw invalidRequest(fieldProblems(parsed.error, body, "metrics"));
+    return parsed.data;
+  }
+  const parsed = MetricSchema.safeParse(body);
+  if (!parsed.success) throw invalidRequest(fieldProblems(parsed.error, body));
+  return [parsed.data];
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(
+      400,
+      "malformed_json",
+      `The body is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+}
+
+async function commit(ingest: MetricIngest, metrics: TurbineMetric[]): Promise<number> {
+  try {
+    await ingest.submit(metrics);
+    return metrics.length;
+  } catch (error) {
+    if (error instanceof IngestOverloaded) {
+      throw new ApiError(503, "overloaded", error.message, [], { "Retry-After": "1" });
+    }
+    throw error;
+  }
+}
+
+/**
+ * The metric ingest routes.
+ *
+ * @example
+ * ```ts ignore
+ * app.route("/", metricsRouter(fleet.ingest));
+ * ```
+ */
+export function metricsRouter(ingest: MetricIngest): OpenAPIHono {
+  const app = new OpenAPIHono({ defaultHook: rejectInvalid });
+  const responses = {
+    200: {
+      description: "Committed to the store",
+      content: { "application/json": { schema: AcceptedSchema } },
+    },
+    400: errorResponse("Malformed JSON or an invalid metric (the field is named); nothing stored"),
+    401: errorResponse("A token is configured and the request did not carry it"),
+    503: errorResponse("The ingest queue is full; retry after the Retry-After seconds"),
+  };
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: "/api/metrics",
+    summary: "Ingest one metric or a batch of up to 10,000",
+    tags: ["metrics"],
+    request: {
+      body: {
+        required: true,
+        content: {
+          "application/json": { schema: z.union([MetricSchema, MetricBatchSchema]) },
+        },
+      },
+    },
+    responses,
+  });
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: "/post_metrics",
+    summary: "Ingest one metric (drop-in for the original Smart Grid Monitoring System)",
+    tags: ["metrics"],
+    request: {
+      body: { required: true, content: { "application/json": { schema: MetricSchema } } },
+    },
+    responses,
+  });
+
+  app.post("/api/metrics", async (c) => {
+    const metrics = parseMetrics(await readJson(c), true);
+    return c.json({ accepted: await commit(ingest, metrics) }, 200);
+  });
+  app.post("/post_metrics", async (c) => {
+    const metrics = parseMetrics(await readJson(c), false);
+    return c.json({ accepted: await commit(ingest, metrics) }, 200);
+  });
+  return app;
+}

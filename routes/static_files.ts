@@ -1,0 +1,35 @@
+/**
+ * The dashboard's static files from `static/`, found relative to this module so
+ * the server works from any working directory.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+
+const TYPES: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  svg: "image/svg+xml",
+  png: "image/png",
+  json: "application/json",
+};
+
+/** Serves `static/` at the root, `index.html` for `/`. */
+export function staticRouter(root = new URL("../static/", import.meta.url)): Hono {
+  const app = new Hono();
+  app.get("/:file{[A-Za-z0-9_.-]*}", async (c, next) => {
+    const file = c.req.param("file") || "index.html";
+    const type = TYPES[file.split(".").pop() ?? ""];
+    if (!type || file.startsWith(".")) return next();
+    try {
+      const body = await Deno.readFile(new URL(file, root));
+      return c.body(body, 200, { "content-type": type, "cache-control": "no-cache" });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return next();
+      throw error;
+    }
+  });
+  return app;
+}
