@@ -189,6 +189,7 @@ export class Supervisor {
   constructor(options: SupervisorOptions) {
     this.placement = options.placement ?? "worker";
     this.#options = {
+      ...options,
       placement: this.placement,
       poolSize: options.poolSize ?? 2 * navigator.hardwareConcurrency,
       mailboxCapacity: options.mailboxCapacity ?? 1000,
@@ -198,7 +199,6 @@ export class Supervisor {
       backoffMaxMs: options.backoffMaxMs ?? 5_000,
       deterministic: options.deterministic ?? false,
       snapshotIntervalMs: options.snapshotIntervalMs ?? 1_000,
-      ...options,
     };
     this.#random = new Random(options.params.seed ^ 0x5eed);
   }

@@ -20,8 +20,8 @@ export interface TurbineState {
   mtbfSeconds: number;
   random: number;
   wind: WindState;
-  /** Epoch second of the last emitted metric, null before the first. */
-  lastSecond: number | null;
+  /** Epoch second of the last emitted metric (the start time before the first). */
+  lastSecond: number;
   timePassedSeconds: number;
   /** Running time after which the turbine breaks (drawn at start and after each repair). */
   failsAfterSeconds: number;
@@ -43,7 +43,7 @@ function turbineNumber(address: Address): number {
   return id;
 }
 
-function initTurbine(address: Address, params: ActorParams): TurbineState {
+function initTurbine(address: Address, params: ActorParams, now: number): TurbineState {
   const random = new Random(deriveSeed(params.seed, address));
   // Each site differs a little: ±15 % mean wind, so turbines do not move in lockstep.
   const siteMeanWind = params.turbine.meanWindSpeed * random.between(0.85, 1.15);
@@ -54,7 +54,7 @@ function initTurbine(address: Address, params: ActorParams): TurbineState {
     siteMeanWind,
     mtbfSeconds: params.turbine.mtbfSeconds,
     wind: { meanSpeed: siteMeanWind, speed: siteMeanWind },
-    lastSecond: null,
+    lastSecond: Math.floor(now / 1000),
     timePassedSeconds: 0,
     failsAfterSeconds: random.exponential(params.turbine.mtbfSeconds),
     metricsEmitted: 0,
@@ -67,7 +67,7 @@ function initTurbine(address: Address, params: ActorParams): TurbineState {
 
 function emitUntil(state: TurbineState, now: number): Transition<TurbineState> {
   const target = Math.floor(now / 1000);
-  let second = state.lastSecond === null ? target - 1 : state.lastSecond;
+  let second = state.lastSecond;
   if (target - second > MAX_CATCH_UP_SECONDS) second = target - MAX_CATCH_UP_SECONDS;
   if (second >= target) return { state, effects: [] };
 

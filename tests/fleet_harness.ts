@@ -1,0 +1,92 @@
+/**
+ * Builds fleets for tests: a virtual clock, a Deno KV file in a temporary
+ * folder, and a record of every event the fleet published.
+ *
+ * @module
+ */
+
+import { VirtualClock } from "../actors/clock.ts";
+import { defaultActorParams } from "../actors/params.ts";
+import type { ActorParams } from "../actors/protocol.ts";
+import type { Placement } from "../actors/supervisor.ts";
+import type { FleetEvent } from "../fleet/event_bus.ts";
+import { Fleet } from "../fleet/fleet.ts";
+import { KvStore } from "../store/kv_store.ts";
+
+/** The start of simulated time in tests: 2026-01-01T00:00:00Z. */
+export const T0 = Date.UTC(2026, 0, 1);
+
+/** A fleet under test and everything it published. */
+export interface TestFleet {
+  fleet: Fleet;
+  clock: VirtualClock;
+  store: KvStore;
+  events: FleetEvent[];
+  kvPath: string;
+  /** Stops the fleet, closes the store and removes its folder. */
+  close(): Promise<void>;
+}
+
+/** Options of a test fleet. */
+export interface TestFleetOptions {
+  seed?: number;
+  turbines?: number;
+  engineers?: number;
+  placement?: Placement;
+  poolSize?: number;
+  tickMs?: number;
+  params?: (params: ActorParams) => void;
+  kvPath?: string;
+  maxRestarts?: number;
+}
+
+/** Starts a deterministic fleet on a virtual clock. */
+export async function startTestFleet(options: TestFleetOptions = {}): Promise<TestFleet> {
+  const dir = options.kvPath ? null : await Deno.makeTempDir({ prefix: "gridfleet-test-" });
+  const kvPath = options.kvPath ?? `${dir}/fleet.kv`;
+  const store = await KvStore.open(kvPath);
+  const clock = new VirtualClock(T0);
+  const params = defaultActorParams(options.seed ?? 42);
+  options.params?.(params);
+  const fleet = await Fleet.start({
+    store,
+    clock,
+    params,
+    turbines: options.turbines ?? 3,
+    engineers: options.engineers ?? 1,
+    placement: options.placement ?? "pool",
+    poolSize: options.poolSize ?? 2,
+    deterministic: true,
+    tickMs: options.tickMs ?? 10_000,
+    maxRestarts: options.maxRestarts,
+  });
+  const events: FleetEvent[] = [];
+  fleet.bus.subscribe((event) => events.push(event));
+  return {
+    fleet,
+    clock,
+    store,
+    events,
+    kvPath,
+    async close() {
+      await fleet.stop();
+      store.close();
+      if (dir) await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Polls `condition` every 10 ms until it holds or `timeoutMs` of wall time pass. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { HashRing } from "../actors/consistent_hash.ts";
+import type { EngineerState } from "../actors/engineer.ts";
+import type { TurbineState } from "../actors/turbine.ts";
+import { startTestFleet, T0, waitFor } from "./fleet_harness.ts";
+
+Deno.test("worker placement runs every actor in a Worker of its own", async () => {
+  const t = await startTestFleet({ placement: "worker", turbines: 3, engineers: 2 });
+  try {
+    const workers = t.fleet.supervisor.list().map((a) => a.worker);
+    assert.equal(workers.length, 5);
+    assert.equal(new Set(workers).size, 5);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("pool placement spreads actors over a fixed pool by consistent hash", async () => {
+  const t = await startTestFleet({ placement: "pool", poolSize: 3, turbines: 30, engineers: 3 });
+  try {
+    const ring = new HashRing(3);
+    const actors = t.fleet.supervisor.list();
+    assert.equal(new Set(actors.map((a) => a.worker)).size, 3);
+    for (const actor of actors) assert.equal(actor.worker, ring.nodeFor(actor.address) + 1);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("ask returns the actor's reply; an unknown address goes to dead letters", async () => {
+  const t = await startTestFleet();
+  try {
+    const state = await t.fleet.supervisor.ask<TurbineState>("turbine/2", { type: "get_state" });
+    assert.equal(state.id, 2);
+    assert.equal(t.fleet.supervisor.tell("turbine/99", { type: "force_failure" }), "dead_letter");
+    await assert.rejects(
+      t.fleet.supervisor.ask("engineer/7", { type: "get_state" }),
+      /dead_letter|no_such_actor/,
+    );
+    const dead = t.fleet.supervisor.deadLetters();
+    assert.equal(dead.count, 2);
+    assert.deepEqual(dead.recent.map((d) => [d.to, d.type, d.reason]), [
+      ["turbine/99", "force_failure", "no_such_actor"],
+      ["engineer/7", "get_state", "no_such_actor"],
+    ]);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a full mailbox refuses messages and counts the overflow", async () => {
+  const t = await startTestFleet({ turbines: 1, engineers: 0 });
+  try {
+    const results = Array.from(
+      { length: 1_500 },
+      () => t.fleet.supervisor.tell("turbine/1", { type: "get_state" }),
+    );
+    assert.equal(results.filter((r) => r === "accepted").length, 1_000);
+    assert.equal(results.filter((r) => r === "mailbox_full").length, 500);
+    assert.equal(t.fleet.supervisor.info("turbine/1")!.overflow, 500);
+    await t.fleet.supervisor.whenIdle();
+    assert.equal(t.fleet.supervisor.info("turbine/1")!.mailbox, 0);
+  } finally {
+    await t.close();
+  }
+});
+
+for (const placement of ["worker", "pool"] as const) {
+  Deno.test(`supervisor restarts a crashed turbine from its last snapshot (${placement})`, async () => {
+    const t = await startTestFleet({ placement, turbines: 2, engineers: 0 });
+    try {
+      await t.fleet.runFor(60_000);
+      const before = t.fleet.supervisor.stateOf<TurbineState>("turbine/1")!;
+      assert.ok(before.metricsEmitted >= 60);
+      assert.ok(t.fleet.supervisor.crash("turbine/1"));
+      await waitFor(() => t.fleet.supervisor.info("turbine/1")!.restarts === 1, 3_000, "a restart");
+      await waitFor(() => t.fleet.supervisor.info("turbine/1")!.status === "running");
+      const after = await t.fleet.supervisor.ask<TurbineState>("turbine/1", { type: "get_state" });
+      assert.equal(after.metricsEmitted, before.metricsEmitted);
+      assert.equal(after.energyKwh, before.energyKwh);
+      await t.fleet.runFor(30_000);
+      const later = t.fleet.supervisor.stateOf<TurbineState>("turbine/1")!;
+      assert.equal(later.metricsEmitted, before.metricsEmitted + 30);
+      const info = t.fleet.supervisor.info("turbine/1")!;
+      assert.match(info.lastError!, /Injected crash of turbine\/1/);
+      // The neighbour was not disturbed (one-for-one).
+      assert.equal(t.fleet.supervisor.info("turbine/2")!.restarts, 0);
+    } finally {
+      await t.close();
+    }
+  });
+}
+
+Deno.test("supervisor stops an actor after too many restarts and raises an alarm", async () => {
+  const t = await startTestFleet({ turbines: 1, engineers: 0, maxRestarts: 2 });
+  try {
+    for (let crash = 1; crash <= 3; crash++) {
+      await waitFor(
+        () => t.fleet.supervisor.info("turbine/1")!.status === "running",
+        5000,
+        `running ${crash}`,
+      );
+      assert.ok(t.fleet.supervisor.crash("turbine/1"));
+      await waitFor(
+        () => t.fleet.supervisor.info("turbine/1")!.status !== "running",
+        5000,
+        `crash ${crash}`,
+      );
+    }
+    await waitFor(
+      () => t.fleet.supervisor.info("turbine/1")!.status === "stopped",
+      5000,
+      "stopped",
+    );
+    assert.equal(t.fleet.supervisor.info("turbine/1")!.restarts, 2);
+    await waitFor(async () => (await t.store.listAlarms()).length === 1, 5000, "alarm");
+    const [alarm] = await t.store.listAlarms();
+    assert.equal(alarm.address, "turbine/1");
+    assert.ok(t.events.some((e) => e.type === "actor.stopped" && e.address === "turbine/1"));
+    assert.equal(t.fleet.supervisor.tell("turbine/1", { type: "force_failure" }), "dead_letter");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a durable reminder survives an engineer crash and the repair still finishes", async () => {
+  const t = await startTestFleet({
+    turbines: 1,
+    engineers: 1,
+    params: (p) => (p.turbine.mtbfSeconds = 1e12),
+  });
+  try {
+    t.fleet.supervisor.tell("turbine/1", { type: "force_failure" });
+    await t.fleet.runFor(20_000);
+    await waitFor(() =>
+      t.fleet.supervisor.stateOf<EngineerState>("engineer/1")?.status === "travelling"
+    );
+    assert.ok(t.fleet.supervisor.crash("engineer/1"));
+    await waitFor(() => t.fleet.supervisor.info("engineer/1")!.restarts === 1);
+    await waitFor(() => t.fleet.supervisor.info("engineer/1")!.status === "running");
+    const restarted = t.fleet.supervisor.stateOf<EngineerState>("engineer/1")!;
+    assert.equal(restarted.status, "travelling");
+    await t.fleet.runFor(40 * 60_000);
+    const [repair] = await t.store.listRepairs("done");
+    assert.ok(repair, "the repair finished");
+    assert.ok(repair.finished_at! > T0);
+    assert.equal(t.fleet.supervisor.stateOf<TurbineState>("turbine/1")!.status, "ok");
+  } finally {
+    await t.close();
+  }
+});
