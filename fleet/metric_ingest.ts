@@ -147,38 +147,45 @@ export class MetricIngest {
 
   #commitSoon(): void {
     if (this.#committing) return;
-    this.#committing = this.#commitLoop().finally(() => (this.#committing = null));
+    this.#committing = this.#commitLoop();
   }
 
   async #commitLoop(): Promise<void> {
-    // Let producers of the same tick join the group before it is cut.
-    await Promise.resolve();
-    while (this.#queue.length > 0) {
-      const group: Pending[] = [];
-      let size = 0;
-      while (
-        this.#queue.length > 0 &&
-        (size === 0 || size + this.#queue[0].metrics.length <= this.#groupSize)
-      ) {
-        const pending = this.#queue.shift()!;
-        group.push(pending);
-        size += pending.metrics.length;
-      }
-      const metrics = group.flatMap((p) => p.metrics);
-      const { latest, repairs } = this.#apply(metrics);
-      try {
-        await this.#store.commitMetrics({ metrics, latest, repairs });
-      } catch (error) {
-        for (const pending of group) pending.reject(error as Error);
-        this.#release(size);
-        continue;
-      }
-      for (const record of latest) this.#latest.set(record.turbine_id, record);
-      this.#committed += metrics.length;
-      this.#release(size);
-      for (const pending of group) pending.resolve();
-      this.#onCommitted({ metrics, latest, repairs });
+    try {
+      // Let producers of the same tick join the group before it is cut.
+      await Promise.resolve();
+      while (this.#queue.length > 0) await this.#commitGroup();
+    } finally {
+      // Cleared in the same step that saw the queue empty, so a later submit starts a new loop.
+      this.#committing = null;
     }
+  }
+
+  async #commitGroup(): Promise<void> {
+    const group: Pending[] = [];
+    let size = 0;
+    while (
+      this.#queue.length > 0 &&
+      (size === 0 || size + this.#queue[0].metrics.length <= this.#groupSize)
+    ) {
+      const pending = this.#queue.shift()!;
+      group.push(pending);
+      size += pending.metrics.length;
+    }
+    const metrics = group.flatMap((p) => p.metrics);
+    const { latest, repairs } = this.#apply(metrics);
+    try {
+      await this.#store.commitMetrics({ metrics, latest, repairs });
+    } catch (error) {
+      for (const pending of group) pending.reject(error as Error);
+      this.#release(size);
+      return;
+    }
+    for (const record of latest) this.#latest.set(record.turbine_id, record);
+    this.#committed += metrics.length;
+    this.#release(size);
+    for (const pending of group) pending.resolve();
+    this.#onCommitted({ metrics, latest, repairs });
   }
 
   #release(size: number): void {
