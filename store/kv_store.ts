@@ -139,14 +139,21 @@ export class KvStore implements SnapshotStore {
     options: { since?: number; until?: number; limit: number; cursor?: string },
   ): Promise<MetricPage> {
     const prefix = ["metric", "turbine", turbineId];
-    const iterator = this.kv.list<TurbineMetric>(
-      {
-        prefix,
-        ...(options.since !== undefined ? { start: [...prefix, options.since] } : {}),
-        ...(options.until !== undefined ? { end: [...prefix, options.until] } : {}),
-      } as Deno.KvListSelector,
-      { limit: options.limit, cursor: options.cursor, batchSize: Math.min(options.limit, 500) },
-    );
+    const start = options.since !== undefined ? [...prefix, options.since] : undefined;
+    const end = options.until !== undefined ? [...prefix, options.until] : undefined;
+    // Deno KV takes a prefix with one bound, or both bounds without the prefix.
+    const selector: Deno.KvListSelector = start && end
+      ? { start, end }
+      : start
+      ? { prefix, start }
+      : end
+      ? { prefix, end }
+      : { prefix };
+    const iterator = this.kv.list<TurbineMetric>(selector, {
+      limit: options.limit,
+      cursor: options.cursor,
+      batchSize: Math.min(options.limit, 500),
+    });
     const metrics: TurbineMetric[] = [];
     for await (const entry of iterator) metrics.push(entry.value);
     const cursor = metrics.length === options.limit && iterator.cursor ? iterator.cursor : null;
@@ -250,9 +257,4 @@ export class KvStore implements SnapshotStore {
   async saveSimulationTime(now: number): Promise<void> {
     await this.kv.set(["simulation"], now);
   }
-}
-
-/** The metric's stream key, exported for tests that check what a commit wrote. */
-export function metricKey(metric: TurbineMetric): Deno.KvKey {
-  return ["metric", "turbine", metric.turbine_number, metric.timestamp];
 }

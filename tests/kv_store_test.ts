@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import type { TurbineMetric } from "../actors/protocol.ts";
+import { KvStore, type RepairJob } from "../store/kv_store.ts";
+
+const T = 1_767_225_600;
+
+function metric(turbine: number, second: number): TurbineMetric {
+  return {
+    turbine_number: turbine,
+    wind_speed: 5,
+    power_output_in_kwh: 0.1,
+    operational_status: "ok",
+    timestamp: T + second,
+  };
+}
+
+async function withStore(test: (store: KvStore) => Promise<void>): Promise<void> {
+  const store = await KvStore.open(":memory:");
+  try {
+    await test(store);
+  } finally {
+    store.close();
+  }
+}
+
+Deno.test("metric range queries honour since (inclusive) and until (exclusive), alone or together", async () => {
+  await withStore(async (store) => {
+    const metrics = Array.from({ length: 20 }, (_, i) => metric(1, i));
+    await store.commitMetrics({ metrics: [...metrics, metric(2, 5)], latest: [], repairs: [] });
+    const seconds = async (options: { since?: number; until?: number }) =>
+      (await store.listMetrics(1, { ...options, limit: 100 })).metrics.map((m) => m.timestamp - T);
+    assert.deepEqual(await seconds({ since: T + 5, until: T + 8 }), [5, 6, 7]);
+    assert.deepEqual(await seconds({ since: T + 17 }), [17, 18, 19]);
+    assert.deepEqual(await seconds({ until: T + 2 }), [0, 1]);
+    assert.equal((await seconds({})).length, 20, "another turbine's metrics stay out");
+    assert.deepEqual(await seconds({ since: T + 2.5, until: T + 4.5 }), [3, 4]);
+  });
+});
+
+Deno.test("a commit larger than one atomic operation lands whole, split within the limits", async () => {
+  await withStore(async (store) => {
+    const metrics = Array.from({ length: 4_321 }, (_, i) => metric(3, i));
+    await store.commitMetrics({ metrics, latest: [], repairs: [] });
+    const page = await store.listMetrics(3, { limit: 10_000 });
+    assert.equal(page.metrics.length, 4_321);
+    assert.equal(page.cursor, null);
+  });
+});
+
+Deno.test("a repair's status index moves with it in one commit", async () => {
+  await withStore(async (store) => {
+    const waiting: RepairJob = {
+      id: "r-1-1",
+      turbine_id: 1,
+      status: "waiting",
+      engineer: null,
+      reported_at: 1000,
+      started_at: null,
+      arrived_at: null,
+      finished_at: null,
+    };
+    await store.commitMetrics({ metrics: [], latest: [], repairs: [waiting] });
+    assert.equal((await store.listRepairs("waiting")).length, 1);
+    const started = { ...waiting, status: "in_progress" as const, engineer: "engineer/1" as const };
+    await store.updateRepair(started, waiting);
+    assert.equal((await store.listRepairs("waiting")).length, 0);
+    assert.deepEqual(await store.listRepairs("in_progress"), [started]);
+  });
+});
+
+Deno.test("actor snapshots round-trip, including many at once", async () => {
+  await withStore(async (store) => {
+    const snapshots = new Map(
+      Array.from({ length: 1_234 }, (_, i) => [`turbine/${i + 1}` as const, {
+        state: { n: i },
+        reminders: [],
+      }]),
+    );
+    await store.saveSnapshots(snapshots);
+    const loaded = await store.loadSnapshots(["turbine/1", "turbine/1234", "turbine/9999"]);
+    assert.deepEqual(loaded.get("turbine/1234"), { state: { n: 1233 }, reminders: [] });
+    assert.equal(loaded.has("turbine/9999"), false);
+    assert.equal((await store.loadSnapshots([...snapshots.keys()])).size, 1_234);
+  });
+});
