@@ -73,6 +73,11 @@ export class MetricIngest {
   #committing: Promise<void> | null = null;
   #spaceWaiters: (() => void)[] = [];
   #committed = 0;
+  /** Latest states whose status did not change: written by a flush at most a second later. */
+  #unsavedLatest = new Map<number, TurbineRecord>();
+  #latestTimer: ReturnType<typeof setTimeout> | undefined;
+  #compactTimer: ReturnType<typeof setTimeout> | undefined;
+  #compacting: Promise<void> | null = null;
 
   constructor(store: KvStore, options: MetricIngestOptions = {}) {
     this.#store = store;
@@ -81,11 +86,28 @@ export class MetricIngest {
     this.#onCommitted = options.onCommitted ?? (() => {});
   }
 
-  /** Reads every turbine's latest state from the store. */
+  /** Reads every turbine's latest state from the store and compacts what a crash left in the log. */
   async load(): Promise<void> {
     for (const record of await this.#store.listTurbines()) {
       this.#latest.set(record.turbine_id, record);
     }
+    await this.compact();
+  }
+
+  /** Moves the whole ingest log into the per-turbine streams. */
+  compact(): Promise<void> {
+    clearTimeout(this.#compactTimer);
+    this.#compactTimer = undefined;
+    this.#compacting ??= (async () => {
+      try {
+        while (await this.#store.compactLog() > 0);
+      } catch (error) {
+        console.error(`Cannot compact the ingest log: ${(error as Error).message}`);
+      } finally {
+        this.#compacting = null;
+      }
+    })();
+    return this.#compacting;
   }
 
   /** Metrics waiting to be committed. */
@@ -137,12 +159,24 @@ export class MetricIngest {
     );
   }
 
-  /** Resolves once everything queued so far is committed. */
+  /** Resolves once everything queued so far is committed, latest states included. */
   async drain(): Promise<void> {
     while (this.#committing || this.#queue.length > 0) {
       this.#commitSoon();
       await this.#committing;
     }
+    await this.#saveLatest();
+    await this.compact();
+  }
+
+  async #saveLatest(): Promise<void> {
+    clearTimeout(this.#latestTimer);
+    this.#latestTimer = undefined;
+    const records = [...this.#unsavedLatest.values()];
+    this.#unsavedLatest.clear();
+    await this.#store.saveLatest(records).catch((error) =>
+      console.error(`Cannot save the latest turbine states: ${error.message}`)
+    );
   }
 
   #commitSoon(): void {
@@ -174,14 +208,29 @@ export class MetricIngest {
     }
     const metrics = group.flatMap((p) => p.metrics);
     const { latest, repairs } = this.#apply(metrics);
+    // A status change (or a new turbine) is written with its metrics: the
+    // dispatch rule reads it after a restart. Other latest states can wait.
+    const urgent = latest.filter((record) =>
+      this.#latest.get(record.turbine_id)?.latest.operational_status !==
+        record.latest.operational_status
+    );
     try {
-      await this.#store.commitMetrics({ metrics, latest, repairs });
+      await this.#store.commitMetrics({ metrics, latest: urgent, repairs });
     } catch (error) {
       for (const pending of group) pending.reject(error as Error);
       this.#release(size);
       return;
     }
-    for (const record of latest) this.#latest.set(record.turbine_id, record);
+    const written = new Set(urgent);
+    for (const record of latest) {
+      this.#latest.set(record.turbine_id, record);
+      if (written.has(record)) this.#unsavedLatest.delete(record.turbine_id);
+      else this.#unsavedLatest.set(record.turbine_id, record);
+    }
+    if (this.#unsavedLatest.size > 0) {
+      this.#latestTimer ??= setTimeout(() => this.#saveLatest(), 1_000);
+    }
+    this.#compactTimer ??= setTimeout(() => this.compact(), 1_000);
     this.#committed += metrics.length;
     this.#release(size);
     for (const pending of group) pending.resolve();

@@ -104,3 +104,22 @@ Deno.test("metrics of a reopened store keep the episode: no second repair after 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a latest state without a status change reaches the store by the next flush", async () => {
+  await withIngest(async (ingest, store) => {
+    await ingest.submit([metric(5, 0)]);
+    await ingest.submit([metric(5, 30)]);
+    assert.equal(ingest.latest(5)!.latest.timestamp, T + 30, "in memory at once");
+    await ingest.drain();
+    assert.equal((await store.getTurbine(5))!.latest.timestamp, T + 30);
+  });
+});
+
+Deno.test("a metric sent twice reads back once", async () => {
+  await withIngest(async (ingest, store) => {
+    await ingest.submit([metric(8, 0), metric(8, 1)]);
+    await ingest.submit([metric(8, 1), metric(8, 2)]);
+    const page = await store.listMetrics(8, { limit: 10 });
+    assert.deepEqual(page.metrics.map((m) => m.timestamp - T), [0, 1, 2]);
+  });
+});
