@@ -106,7 +106,7 @@ export const engineerBehaviour: Behaviour<EngineerState> = {
             {
               type: "send",
               to: turbineAddress(job.turbineId),
-              message: { type: "repaired", repairId: job.id, engineer: address },
+              message: { type: "repaired", repairId: job.id, engineer: address, at: now },
             },
             progress(job.id, address, "done", now),
           ],

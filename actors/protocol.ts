@@ -48,6 +48,8 @@ export interface Repaired {
   type: "repaired";
   repairId: string;
   engineer: Address;
+  /** When the repair was done, simulated epoch milliseconds. */
+  at: number;
 }
 
 /** The repair desk hands a job to an idle engineer. */

@@ -128,17 +128,21 @@ export const turbineBehaviour: Behaviour<TurbineState> = {
     switch (message.type) {
       case "tick":
         return emitUntil(state, message.now);
-      case "force_failure":
-        if (state.status === "broken") return { state, effects: [] };
-        // Breaks at its next second; the metric stream reports it like any failure.
-        return { state: { ...state, failsAfterSeconds: 0 }, effects: [] };
+      case "force_failure": {
+        // Report the seconds before the failure as they were, then break.
+        const caughtUp = emitUntil(state, context.now);
+        if (caughtUp.state.status === "broken") return caughtUp;
+        return { state: { ...caughtUp.state, failsAfterSeconds: 0 }, effects: caughtUp.effects };
+      }
       case "repaired": {
-        if (state.status !== "broken") return { state, effects: [] };
-        const random = new Random(state.random);
+        // The seconds until the repair was done are still broken ones.
+        const caughtUp = emitUntil(state, message.at);
+        if (caughtUp.state.status !== "broken") return caughtUp;
+        const random = new Random(caughtUp.state.random);
         const failsAfterSeconds = random.exponential(state.mtbfSeconds);
         return {
           state: {
-            ...state,
+            ...caughtUp.state,
             status: "ok",
             timePassedSeconds: 0,
             failsAfterSeconds,
@@ -146,7 +150,7 @@ export const turbineBehaviour: Behaviour<TurbineState> = {
             repairsReceived: state.repairsReceived + 1,
             random: random.state,
           },
-          effects: [],
+          effects: caughtUp.effects,
         };
       }
       case "get_state": {

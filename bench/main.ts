@@ -43,7 +43,7 @@ async function actorMessages(
   await supervisor.start(addresses);
   // "repaired" to a turbine that is not broken: a message with no effects, so
   // this measures the runtime (mailbox, batching, Worker round trip), not a behaviour.
-  const message = { type: "repaired", repairId: "bench", engineer: "engineer/1" } as const;
+  const message = { type: "repaired", repairId: "bench", engineer: "engineer/1", at: 0 } as const;
   const wave = Math.min(perActor, 500);
   const started = performance.now();
   let sent = 0;

@@ -86,10 +86,28 @@ export class MetricIngest {
     this.#onCommitted = options.onCommitted ?? (() => {});
   }
 
-  /** Reads every turbine's latest state from the store and compacts what a crash left in the log. */
+  /**
+   * Reads every turbine's latest state from the store, brings it up to date
+   * with what a crash left in the ingest log, and compacts the log.
+   */
   async load(): Promise<void> {
     for (const record of await this.#store.listTurbines()) {
       this.#latest.set(record.turbine_id, record);
+    }
+    // Latest states are written up to a second after their metrics, but always
+    // before the log holding those metrics is compacted: the log has the rest.
+    for await (const metrics of this.#store.logMetrics()) {
+      for (const metric of metrics) {
+        const previous = this.#latest.get(metric.turbine_number);
+        if (previous && previous.latest.timestamp >= metric.timestamp) continue;
+        const record = {
+          turbine_id: metric.turbine_number,
+          latest: metric,
+          registered_at: previous?.registered_at ?? Date.now(),
+        };
+        this.#latest.set(record.turbine_id, record);
+        this.#unsavedLatest.set(record.turbine_id, record);
+      }
     }
     await this.compact();
   }
@@ -100,6 +118,8 @@ export class MetricIngest {
     this.#compactTimer = undefined;
     this.#compacting ??= (async () => {
       try {
+        // The latest states go first: once the log is gone, they are all that says what it held.
+        await this.#saveLatest();
         while (await this.#store.compactLog() > 0);
       } catch (error) {
         console.error(`Cannot compact the ingest log: ${(error as Error).message}`);

@@ -196,6 +196,13 @@ export class KvStore implements SnapshotStore {
     return moved;
   }
 
+  /** Every metric still in the ingest log, oldest commit first. */
+  async *logMetrics(): AsyncGenerator<TurbineMetric[]> {
+    for await (const entry of this.kv.list<MetricColumns>({ prefix: ["ingest_log"] })) {
+      yield fromColumns(entry.value);
+    }
+  }
+
   /** Metrics in the ingest log, waiting for compaction. */
   async logSize(): Promise<number> {
     let size = 0;

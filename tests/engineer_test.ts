@@ -35,7 +35,7 @@ Deno.test("an assigned engineer travels, then repairs, each ending with a durabl
   assert.deepEqual(done.effects[0], {
     type: "send",
     to: "turbine/4",
-    message: { type: "repaired", repairId: "r-4-100", engineer: "engineer/2" },
+    message: { type: "repaired", repairId: "r-4-100", engineer: "engineer/2", at: finish.at },
   });
   assert.deepEqual(
     done.effects.flatMap((e) => e.type === "emit" ? [e.event] : []),

@@ -68,6 +68,7 @@ Deno.test("a repaired turbine is ok again with its running time reset to zero", 
     type: "repaired",
     repairId: "r-3-1",
     engineer: "engineer/1",
+    at: START + 60_000,
   }, START + 60_000).state;
   assert.equal(repaired.status, "ok");
   assert.equal(repaired.timePassedSeconds, 0);
@@ -124,3 +125,27 @@ Deno.test("wind speeds over a simulated day average near the site mean", () => {
   assert.ok(Math.abs(mean - state.siteMeanWind) < 0.35 * state.siteMeanWind, `mean ${mean}`);
   assert.ok(Math.max(...speeds) > mean + 3, "gusts and turbulence vary the wind");
 });
+
+Deno.test("seconds before a repair between ticks are reported broken, those after it ok", () => {
+  let state = turbineBehaviour.init("turbine/3", params, START);
+  state = { ...state, failsAfterSeconds: 2 };
+  state = receive(state, { type: "tick", now: START + 60_000 }, START).state;
+  const repaired = receive(state, {
+    type: "repaired",
+    repairId: "r-3-2",
+    engineer: "engineer/1",
+    at: START + 90_500,
+  }, START + 91_000);
+  const during = metricsOf(repaired.effects);
+  assert.deepEqual(during.map((m) => m.timestamp - START / 1000), range(61, 90));
+  assert.ok(during.every((m) => m.operational_status === "broken"));
+  const after = metricsOf(
+    receive(repaired.state, { type: "tick", now: START + 95_000 }, 0).effects,
+  );
+  assert.deepEqual(after.map((m) => m.timestamp - START / 1000), range(91, 95));
+  assert.ok(after.every((m) => m.operational_status === "ok"));
+});
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
