@@ -87,7 +87,7 @@ export interface DeadLetter {
   at: string;
   to: string;
   type: string;
-  reason: "no_such_actor" | "actor_stopped" | "crashed_while_handling";
+  reason: "no_such_actor" | "actor_stopped" | "crashed_while_handling" | "shutting_down";
 }
 
 /** Lifecycle of a supervised actor. */
@@ -255,7 +255,7 @@ export class Supervisor {
 
   /** Sends a message without waiting for an answer. */
   tell(to: Address, message: ActorMessage): TellResult {
-    return this.#enqueue(to, { message });
+    return this.#enqueueFromOutside(to, { message });
   }
 
   /** Sends a message and waits for the actor's reply, at most `timeoutMs` of wall time. */
@@ -269,7 +269,7 @@ export class Supervisor {
       );
     }, timeoutMs);
     this.#asks.set(askId, { resolve: resolve as (v: unknown) => void, reject, timer });
-    const result = this.#enqueue(to, { message, askId });
+    const result = this.#enqueueFromOutside(to, { message, askId });
     if (result !== "accepted") {
       this.#settleAsk(
         askId,
@@ -356,8 +356,9 @@ export class Supervisor {
   }
 
   /**
-   * Stops the actors: refuses new messages, drains the mailboxes (at most
-   * `drainMs`), persists every snapshot and ends the Workers.
+   * Stops the actors: refuses messages from outside, lets the actors finish
+   * what is in their mailboxes (at most `drainMs`), persists every snapshot and
+   * ends the Workers.
    */
   async stop(drainMs = 5_000): Promise<void> {
     this.#stopping = true;
@@ -438,13 +439,22 @@ export class Supervisor {
 
   // ---- mailboxes and delivery ----
 
+  /** While the supervisor stops, only actors still talk to each other. */
+  #enqueueFromOutside(to: Address, envelope: Envelope): TellResult {
+    if (this.#stopping) {
+      this.#deadLetter(to, envelope, "shutting_down");
+      return "dead_letter";
+    }
+    return this.#enqueue(to, envelope);
+  }
+
   #enqueue(to: Address, envelope: Envelope): TellResult {
     const record = this.#actors.get(to);
     if (!record) {
       this.#deadLetter(to, envelope, "no_such_actor");
       return "dead_letter";
     }
-    if (record.status === "stopped" || this.#stopping) {
+    if (record.status === "stopped") {
       this.#deadLetter(to, envelope, "actor_stopped");
       return "dead_letter";
     }

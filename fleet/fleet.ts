@@ -168,11 +168,9 @@ export class Fleet {
     this.clock.cancel(this.#tickHandle);
     clearInterval(this.#saveTimer);
     if (this.clock instanceof RealClock) this.clock.dispose();
-    await this.supervisor.whenIdle();
-    await this.ingest.drain();
-    await this.desk.settled();
     await this.supervisor.stop();
     await this.ingest.drain();
+    await this.desk.settled();
     await this.#saveTime();
   }
 

@@ -6,13 +6,17 @@
  * @module
  */
 
+import type { EngineerState } from "../actors/engineer.ts";
 import type { ActorEvent, ActorMessage, Address } from "../actors/protocol.ts";
 import type { KvStore, RepairJob } from "../store/kv_store.ts";
 import type { EventBus } from "./event_bus.ts";
 
 /** How the desk reaches engineers (the supervisor in production). */
 export interface EngineerChannel {
-  tell(to: Address, message: ActorMessage): unknown;
+  /** Returns "accepted" when the engineer will get the message. */
+  tell(to: Address, message: ActorMessage): string;
+  /** The engineer's last known state. */
+  stateOf<T>(address: Address): T | undefined;
 }
 
 type RepairProgress = Extract<ActorEvent, { type: "repair_progress" }>;
@@ -52,14 +56,30 @@ export class RepairDesk {
     this.#now = now;
   }
 
-  /** Loads the open jobs from the store and hands out what can be handed out. */
+  /**
+   * Loads the open jobs from the store and hands out what can be handed out.
+   * A job persisted as assigned whose engineer never heard of it (the server
+   * stopped in between) goes back to the front of the queue.
+   */
   async load(): Promise<void> {
     const open = [
       ...await this.#store.listRepairs("in_progress"),
       ...await this.#store.listRepairs("waiting"),
     ];
     for (const job of open) this.#open.set(job.id, job);
-    this.#waiting = open.filter((j) => j.status === "waiting").sort(byReportTime).map((j) => j.id);
+    const lost: RepairJob[] = [];
+    for (const job of open) {
+      if (job.status !== "in_progress" || !job.engineer) continue;
+      const engineer = this.#engineers.stateOf<EngineerState>(job.engineer);
+      if (engineer?.job?.id !== job.id) lost.push(job);
+    }
+    for (const job of lost) {
+      await this.#update(job, { ...job, status: "waiting", engineer: null, started_at: null });
+    }
+    this.#waiting = [...this.#open.values()].filter((j) => j.status === "waiting").sort(
+      byReportTime,
+    )
+      .map((j) => j.id);
     await this.#enqueueWork(() => this.#assign());
   }
 
@@ -156,11 +176,17 @@ export class RepairDesk {
         engineer,
         started_at: this.#now(),
       };
+      // Persisted before the engineer hears of it; `load` mends the gap after a crash.
       await this.#update(job, assigned);
-      this.#engineers.tell(engineer, {
+      const told = this.#engineers.tell(engineer, {
         type: "assign_repair",
         repair: { id: job.id, turbineId: job.turbine_id, reportedAt: job.reported_at },
       });
+      if (told !== "accepted") {
+        await this.#update(assigned, job);
+        this.#waiting.unshift(job.id);
+        return;
+      }
       this.#bus.publish({ type: "repair.assigned", repair: assigned });
     }
   }
