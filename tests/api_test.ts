@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../config.ts";
 import { type Gridfleet, startGridfleet } from "../main.ts";
-import { waitFor } from "./fleet_harness.ts";
-
-const T = 1_767_225_600;
+import { T, testMetric, waitFor } from "./fleet_harness.ts";
 
 interface Server extends Gridfleet {
   dir: string;
@@ -39,15 +37,9 @@ async function startServer(args: string[] = []): Promise<Server> {
   };
 }
 
+/** A metric, possibly made invalid by `extra`. */
 function metric(turbine: number, second: number, extra: Record<string, unknown> = {}) {
-  return {
-    turbine_number: turbine,
-    wind_speed: 7.5,
-    power_output_in_kwh: 0.25,
-    operational_status: "ok",
-    timestamp: T + second,
-    ...extra,
-  };
+  return { ...testMetric(turbine, second), ...extra };
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {

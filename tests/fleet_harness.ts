@@ -7,7 +7,7 @@
 
 import { VirtualClock } from "../actors/clock.ts";
 import { defaultActorParams } from "../actors/params.ts";
-import type { ActorParams } from "../actors/protocol.ts";
+import type { ActorParams, TurbineMetric } from "../actors/protocol.ts";
 import type { Placement } from "../actors/supervisor.ts";
 import type { FleetEvent } from "../fleet/event_bus.ts";
 import { Fleet } from "../fleet/fleet.ts";
@@ -15,6 +15,25 @@ import { KvStore } from "../store/kv_store.ts";
 
 /** The start of simulated time in tests: 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
+
+/** `T0` in epoch seconds, the unit of metric timestamps. */
+export const T = T0 / 1000;
+
+/** A valid metric of `turbine` at `second` seconds after `T`, with any field overridden. */
+export function testMetric(
+  turbine: number,
+  second: number,
+  overrides: Partial<TurbineMetric> = {},
+): TurbineMetric {
+  return {
+    turbine_number: turbine,
+    wind_speed: 7.5,
+    power_output_in_kwh: 0.25,
+    operational_status: "ok",
+    timestamp: T + second,
+    ...overrides,
+  };
+}
 
 /** A fleet under test and everything it published. */
 export interface TestFleet {

@@ -1,18 +1,6 @@
 import assert from "node:assert/strict";
-import type { TurbineMetric } from "../actors/protocol.ts";
 import { KvStore, type RepairJob } from "../store/kv_store.ts";
-
-const T = 1_767_225_600;
-
-function metric(turbine: number, second: number): TurbineMetric {
-  return {
-    turbine_number: turbine,
-    wind_speed: 5,
-    power_output_in_kwh: 0.1,
-    operational_status: "ok",
-    timestamp: T + second,
-  };
-}
+import { T, testMetric as metric } from "./fleet_harness.ts";
 
 async function withStore(test: (store: KvStore) => Promise<void>): Promise<void> {
   const store = await KvStore.open(":memory:");

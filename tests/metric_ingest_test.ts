@@ -2,17 +2,10 @@ import assert from "node:assert/strict";
 import type { TurbineMetric } from "../actors/protocol.ts";
 import { IngestOverloaded, MetricIngest } from "../fleet/metric_ingest.ts";
 import { KvStore } from "../store/kv_store.ts";
-
-const T = 1_767_225_600;
+import { T, testMetric } from "./fleet_harness.ts";
 
 function metric(turbine: number, second: number, status: "ok" | "broken" = "ok"): TurbineMetric {
-  return {
-    turbine_number: turbine,
-    wind_speed: 8,
-    power_output_in_kwh: status === "ok" ? 0.3 : 0,
-    operational_status: status,
-    timestamp: T + second,
-  };
+  return testMetric(turbine, second, { operational_status: status });
 }
 
 async function withIngest(

@@ -1,21 +1,9 @@
 import assert from "node:assert/strict";
-import type { TurbineMetric } from "../actors/protocol.ts";
 import { MetricIngest } from "../fleet/metric_ingest.ts";
 import { handleError } from "../routes/api_error.ts";
 import { metricsRouter } from "../routes/metrics.ts";
 import { KvStore } from "../store/kv_store.ts";
-
-const T = 1_767_225_600;
-
-function metric(turbine: number, second: number): TurbineMetric {
-  return {
-    turbine_number: turbine,
-    wind_speed: 6,
-    power_output_in_kwh: 0.2,
-    operational_status: "ok",
-    timestamp: T + second,
-  };
-}
+import { testMetric as metric } from "./fleet_harness.ts";
 
 Deno.test("a full ingest queue answers 503 with Retry-After and stores nothing of that request", async () => {
   const store = await KvStore.open(":memory:");
