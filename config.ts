@@ -24,6 +24,8 @@ export interface Config {
   travelSeconds: [number, number];
   repairSeconds: [number, number];
   ingestCapacity: number;
+  /** Simulated days of metrics to keep; 0 keeps everything. */
+  retentionDays: number;
 }
 
 interface Option {
@@ -101,6 +103,12 @@ const OPTIONS: Option[] = [
     value: "MIN-MAX",
     default: "300-1200",
     help: "Simulated time an engineer needs to repair a turbine",
+  },
+  {
+    flag: "retention-days",
+    value: "N",
+    default: "30",
+    help: "Simulated days of metric history to keep (0: keep everything)",
   },
   {
     flag: "ingest-capacity",
@@ -226,5 +234,6 @@ export function parseConfig(
     travelSeconds: range("travel-seconds", value("travel-seconds")),
     repairSeconds: range("repair-seconds", value("repair-seconds")),
     ingestCapacity: integer("ingest-capacity", value("ingest-capacity"), 1, 100_000_000),
+    retentionDays: integer("retention-days", value("retention-days"), 0, 100_000),
   };
 }

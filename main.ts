@@ -101,6 +101,7 @@ export async function startGridfleet(config: Config): Promise<Gridfleet> {
     placement: config.placement,
     poolSize: config.poolSize,
     ingestCapacity: config.ingestCapacity,
+    retentionDays: config.retentionDays,
   });
   const app = createApp(fleet, config);
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();

@@ -33,7 +33,7 @@ export interface TurbineState {
 }
 
 /** The longest stretch of simulated time a turbine back-fills after a pause, seconds. */
-export const MAX_CATCH_UP_SECONDS = 120;
+export const MAX_CATCH_UP_SECONDS = 3600;
 
 function turbineNumber(address: Address): number {
   const id = Number(address.slice("turbine/".length));

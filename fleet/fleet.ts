@@ -10,6 +10,7 @@ import { RealClock, VirtualClock } from "../actors/clock.ts";
 import { engineerAddress, turbineAddress } from "../actors/protocol.ts";
 import type { ActorEvent, ActorParams, Address } from "../actors/protocol.ts";
 import { type Placement, Supervisor } from "../actors/supervisor.ts";
+import { MAX_CATCH_UP_SECONDS } from "../actors/turbine.ts";
 import type { KvStore } from "../store/kv_store.ts";
 import { EventBus } from "./event_bus.ts";
 import { MetricIngest } from "./metric_ingest.ts";
@@ -26,9 +27,11 @@ export interface FleetOptions {
   poolSize?: number;
   /** Lockstep delivery, for runs that must repeat exactly (virtual clock). */
   deterministic?: boolean;
-  /** Simulated milliseconds between ticks; default 1 s, or 100 ms of wall time when sped up. */
+  /** Simulated milliseconds between ticks; default 1 s, or 100 ms of wall time when sped up (at most an hour). */
   tickMs?: number;
   ingestCapacity?: number;
+  /** Simulated days of metrics to keep (a sweep runs every wall minute); 0 or absent keeps all. */
+  retentionDays?: number;
   maxRestarts?: number;
   restartWindowMs?: number;
 }
@@ -56,6 +59,8 @@ export class Fleet {
   #tickHandle = 0;
   #paused = false;
   #saveTimer: ReturnType<typeof setInterval> | undefined;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  #retentionDays: number;
 
   private constructor(options: FleetOptions) {
     this.store = options.store;
@@ -63,7 +68,10 @@ export class Fleet {
     this.turbines = Array.from({ length: options.turbines }, (_, i) => turbineAddress(i + 1));
     this.engineers = Array.from({ length: options.engineers }, (_, i) => engineerAddress(i + 1));
     const scale = this.clock instanceof RealClock ? this.clock.timeScale : 1;
-    this.#tickMs = options.tickMs ?? Math.max(1000, Math.round(100 * scale / 1000) * 1000);
+    this.#retentionDays = options.retentionDays ?? 0;
+    // A tick every 100 ms of wall time when sped up, within what a turbine back-fills.
+    this.#tickMs = options.tickMs ??
+      Math.min(MAX_CATCH_UP_SECONDS * 1000, Math.max(1000, Math.round(100 * scale / 1000) * 1000));
     this.ingest = new MetricIngest(this.store, {
       capacity: options.ingestCapacity,
       onCommitted: (committed) => {
@@ -113,6 +121,9 @@ export class Fleet {
     fleet.#scheduleTick(fleet.clock.now());
     if (fleet.clock instanceof RealClock) {
       fleet.#saveTimer = setInterval(() => fleet.#saveTime(), 5_000);
+      if (fleet.#retentionDays > 0) {
+        fleet.#sweepTimer = setInterval(() => fleet.sweep(), 60_000);
+      }
     }
     return fleet;
   }
@@ -138,6 +149,24 @@ export class Fleet {
     this.#paused = false;
     if (this.clock instanceof RealClock) this.clock.resume();
     this.bus.publish({ type: "simulation.resumed", at: this.clock.now() });
+  }
+
+  /**
+   * Deletes metrics older than the retention horizon (simulated time); returns
+   * how many segments went.
+   */
+  async sweep(): Promise<number> {
+    if (this.#retentionDays <= 0) return 0;
+    const cutoff = this.clock.now() / 1000 - this.#retentionDays * 86_400;
+    let deleted = 0;
+    try {
+      for (const record of this.ingest.latestAll()) {
+        deleted += await this.store.deleteMetricsBefore(record.turbine_id, cutoff);
+      }
+    } catch (error) {
+      console.error(`The retention sweep failed: ${(error as Error).message}`);
+    }
+    return deleted;
   }
 
   /** Resolves once actors, ingest and repair desk have nothing left to do. */
@@ -167,6 +196,7 @@ export class Fleet {
   async stop(): Promise<void> {
     this.clock.cancel(this.#tickHandle);
     clearInterval(this.#saveTimer);
+    clearInterval(this.#sweepTimer);
     if (this.clock instanceof RealClock) this.clock.dispose();
     await this.supervisor.stop();
     await this.ingest.drain();

@@ -354,6 +354,23 @@ export class KvStore implements SnapshotStore {
     return { metrics, cursor: more && last ? encodeCursor(last.timestamp) : null };
   }
 
+  /**
+   * Deletes a turbine's stream before `cutoff` (epoch seconds), in whole
+   * segment buckets; returns how many segments went.
+   */
+  async deleteMetricsBefore(turbineId: number, cutoff: number): Promise<number> {
+    const prefix = ["metric", "turbine", turbineId];
+    const batch = this.#batch();
+    let deleted = 0;
+    for await (const entry of this.kv.list({ start: prefix, end: [...prefix, bucketOf(cutoff)] })) {
+      await batch.reserve(1, 64);
+      batch.op.delete(entry.key);
+      deleted++;
+    }
+    await batch.flush();
+    return deleted;
+  }
+
   // ---- repairs ----
 
   #setRepair(op: Deno.AtomicOperation, repair: RepairJob, previous: RepairJob | null): void {

@@ -57,6 +57,7 @@ export interface TestFleetOptions {
   params?: (params: ActorParams) => void;
   kvPath?: string;
   maxRestarts?: number;
+  retentionDays?: number;
 }
 
 /** Starts a deterministic fleet on a virtual clock. */
@@ -78,6 +79,7 @@ export async function startTestFleet(options: TestFleetOptions = {}): Promise<Te
     deterministic: true,
     tickMs: options.tickMs ?? 10_000,
     maxRestarts: options.maxRestarts,
+    retentionDays: options.retentionDays,
   });
   const events: FleetEvent[] = [];
   fleet.bus.subscribe((event) => events.push(event));

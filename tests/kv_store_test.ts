@@ -124,3 +124,14 @@ Deno.test("a metric both compacted and still in the log reads back once", async 
     assert.deepEqual(page.metrics.map((m) => m.timestamp - T), metrics.map((_, i) => i));
   });
 });
+
+Deno.test("the retention sweep deletes whole buckets before the cutoff and nothing after", async () => {
+  await withStore(async (store) => {
+    const metrics = Array.from({ length: 600 }, (_, i) => metric(6, i));
+    await store.commitMetrics({ metrics, latest: [], repairs: [] });
+    while (await store.compactLog() > 0);
+    assert.equal(await store.deleteMetricsBefore(6, T + 250), 4, "buckets 0–239 s go");
+    const left = (await store.listMetrics(6, { limit: 1000 })).metrics.map((m) => m.timestamp - T);
+    assert.deepEqual(left, Array.from({ length: 360 }, (_, i) => i + 240));
+  });
+});

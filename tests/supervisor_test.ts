@@ -149,3 +149,22 @@ Deno.test("a durable reminder survives an engineer crash and the repair still fi
     await t.close();
   }
 });
+
+Deno.test("a fleet keeps only the configured simulated days of metrics", async () => {
+  const t = await startTestFleet({ turbines: 1, engineers: 0, retentionDays: 1, tickMs: 60_000 });
+  try {
+    await t.fleet.runFor(26 * 3600_000);
+    await t.fleet.ingest.drain();
+    await t.fleet.sweep();
+    const { metrics } = await t.store.listMetrics(1, { limit: 200_000 });
+    assert.ok(metrics.length >= 86_400, "every second of the last day");
+    const oldest = metrics[0].timestamp * 1000;
+    assert.ok(
+      oldest >= t.clock.now() - 86_400_000 - 60_000,
+      "nothing older than a day (and a bucket)",
+    );
+    assert.ok(oldest < t.clock.now() - 86_400_000 + 60_000, "a whole day is kept");
+  } finally {
+    await t.close();
+  }
+});
