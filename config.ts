@@ -233,7 +233,8 @@ export function parseConfig(
     mtbfSeconds: positive("mtbf", value("mtbf")),
     travelSeconds: range("travel-seconds", value("travel-seconds")),
     repairSeconds: range("repair-seconds", value("repair-seconds")),
-    ingestCapacity: integer("ingest-capacity", value("ingest-capacity"), 1, 100_000_000),
+    // At least one full batch, so any valid request fits an empty queue.
+    ingestCapacity: integer("ingest-capacity", value("ingest-capacity"), 10_000, 100_000_000),
     retentionDays: integer("retention-days", value("retention-days"), 0, 100_000),
   };
 }

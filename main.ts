@@ -7,10 +7,12 @@
  */
 
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bearerAuth } from "hono/bearer-auth";
+import type { MiddlewareHandler } from "hono";
+import { timingSafeEqual } from "node:crypto";
 import { bodyLimit } from "hono/body-limit";
 import { RealClock } from "./actors/clock.ts";
 import { defaultActorParams } from "./actors/params.ts";
+import { turbineAddress } from "./actors/protocol.ts";
 import { type Config, ConfigError, helpText, parseConfig } from "./config.ts";
 import { Fleet } from "./fleet/fleet.ts";
 import { actorsRouter } from "./routes/actors.ts";
@@ -39,13 +41,7 @@ export function createApp(fleet: Fleet, config: Config): OpenAPIHono {
   const app = new OpenAPIHono();
   app.onError(handleError);
   app.notFound(handleNotFound);
-  if (config.apiToken) {
-    const auth = bearerAuth({ token: config.apiToken });
-    app.use("*", (c, next) => {
-      const mutating = !["GET", "HEAD", "OPTIONS"].includes(c.req.method);
-      return mutating ? auth(c, next) : next();
-    });
-  }
+  if (config.apiToken) app.use("*", requireToken(config.apiToken));
   app.use(
     "*",
     bodyLimit({
@@ -59,10 +55,38 @@ export function createApp(fleet: Fleet, config: Config): OpenAPIHono {
   app.route("/", actorsRouter(fleet, { chaos: config.chaos }));
   app.route("/", turbinesRouter(fleet));
   app.route("/", repairsRouter(fleet));
-  app.route("/", metricsRouter(fleet.ingest));
+  app.route(
+    "/",
+    metricsRouter(fleet.ingest, {
+      isSimulated: (n) => fleet.supervisor.has(turbineAddress(n)),
+      latestAllowed: () => Math.max(Date.now(), fleet.clock.now()) / 1000 + 3600,
+    }),
+  );
   app.route("/", docsRouter(app));
   app.route("/", staticRouter());
   return app;
+}
+
+/**
+ * Mutating requests must carry `Authorization: Bearer <token>`; reads need
+ * nothing. Anything else is a 401, compared in constant time.
+ */
+export function requireToken(token: string): MiddlewareHandler {
+  const expected = new TextEncoder().encode(`Bearer ${token}`);
+  return async (c, next) => {
+    if (["GET", "HEAD", "OPTIONS"].includes(c.req.method)) return next();
+    const given = new TextEncoder().encode(c.req.header("authorization") ?? "");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new ApiError(
+        401,
+        "unauthorized",
+        "This endpoint needs an Authorization: Bearer <token> header with the configured API token",
+        [{ field: "Authorization", problem: "is missing or not the configured bearer token" }],
+        { "WWW-Authenticate": 'Bearer realm="gridfleet"' },
+      );
+    }
+    await next();
+  };
 }
 
 /** A started gridfleet: its address, its fleet and how to stop it. */
@@ -105,11 +129,18 @@ export async function startGridfleet(config: Config): Promise<Gridfleet> {
   });
   const app = createApp(fleet, config);
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    hostname: config.host,
-    port: config.port,
-    onListen: (addr) => resolve(addr as Deno.NetAddr),
-  }, app.fetch);
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: config.host,
+      port: config.port,
+      onListen: (addr) => resolve(addr as Deno.NetAddr),
+    }, app.fetch);
+  } catch (error) {
+    await fleet.stop();
+    store.close();
+    throw error;
+  }
   const addr = await listening;
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   let stopping: Promise<void> | null = null;
@@ -142,15 +173,30 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
-  const gridfleet = await startGridfleet(config);
+  let gridfleet: Gridfleet;
+  try {
+    gridfleet = await startGridfleet(config);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.AddrInUse
+      ? `port ${config.port} on ${config.host} is already in use (choose another with --port)`
+      : `cannot start on ${config.host}:${config.port}: ${(error as Error).message}`;
+    console.error(`gridfleet: ${reason}`);
+    Deno.exit(1);
+  }
   const workers = gridfleet.fleet.supervisor.stats().workers;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   console.log(
-    `gridfleet listening on ${gridfleet.url} — ${config.turbines} turbines, ` +
-      `${config.engineers} engineers in ${workers} Workers (${config.placement} placement), ` +
+    `gridfleet listening on ${gridfleet.url} — ${plural(config.turbines, "turbine")}, ` +
+      `${plural(config.engineers, "engineer")} in ${plural(workers, "Worker")} ` +
+      `(${config.placement} placement), ` +
       `seed ${config.seed}, time scale ${config.timeScale}, store ${config.kv}; ` +
       `started in ${Math.round(performance.now() - started)} ms. API docs: ${gridfleet.url}/docs`,
   );
+  let stopping = false;
   const stop = async (signal: string) => {
+    // `deno task` forwards the terminal's Ctrl-C to a process that got it already.
+    if (stopping) return;
+    stopping = true;
     console.log(`gridfleet: ${signal} received, shutting down`);
     await gridfleet.shutdown();
     console.log("gridfleet: every snapshot persisted, store closed");

@@ -279,11 +279,27 @@ export class Supervisor {
     return promise;
   }
 
-  /** Sends the same message to many actors; returns how many accepted it. */
+  /** Sends the same message to many actors, skipping stopped ones; returns how many accepted it. */
   broadcast(addresses: Iterable<Address>, message: ActorMessage): number {
     let accepted = 0;
-    for (const address of addresses) if (this.tell(address, message) === "accepted") accepted++;
+    for (const address of addresses) {
+      if (this.#actors.get(address)?.status === "stopped") continue;
+      if (this.tell(address, message) === "accepted") accepted++;
+    }
     return accepted;
+  }
+
+  /**
+   * Starts a stopped actor again from its last snapshot, with a fresh restart
+   * budget (an operator's decision after an alarm). False if it is not stopped.
+   */
+  async revive(address: Address): Promise<boolean> {
+    const record = this.#actors.get(address);
+    if (!record || record.status !== "stopped" || this.#stopping) return false;
+    record.recentRestarts = [];
+    record.status = "restarting";
+    await this.#restart(record, "revived by an operator");
+    return true;
   }
 
   /** Fault injection: the actor throws inside its Worker. */

@@ -91,6 +91,11 @@ export class Fleet {
       onEvent: (address, event) => this.#onActorEvent(address, event),
       onNotice: (notice) => {
         this.bus.publish(notice);
+        console.error(
+          notice.type === "actor.stopped"
+            ? `ALARM: ${notice.address} stopped after ${notice.restarts} restarts: ${notice.error}`
+            : `${notice.address} restarted (restart ${notice.restarts}) after: ${notice.error}`,
+        );
         if (notice.type === "actor.stopped") {
           this.store.addAlarm({
             at: new Date().toISOString(),

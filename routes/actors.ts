@@ -72,6 +72,25 @@ export function actorsRouter(fleet: Fleet, options: ActorsRouterOptions): OpenAP
     },
   );
 
+  const ActorParam = z.object({
+    kind: z.enum(["turbine", "engineer"]).openapi({ param: { name: "kind", in: "path" } }),
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).openapi({ param: { name: "id", in: "path" } }),
+  });
+  const actorResponse = (description: string) => ({
+    description,
+    content: { "application/json": { schema: z.object({ address: z.string() }) } },
+  });
+  const existing = (kind: string, id: string) => {
+    const address = `${kind}/${id}` as Address;
+    const info = fleet.supervisor.info(address);
+    if (!info) {
+      throw new ApiError(404, "not_found", `No actor ${address}`, [
+        { field: "id", problem: "no such actor", value: id },
+      ]);
+    }
+    return { address, info };
+  };
+
   app.openapi(
     createRoute({
       method: "post",
@@ -79,19 +98,10 @@ export function actorsRouter(fleet: Fleet, options: ActorsRouterOptions): OpenAP
       tags: ["actors"],
       summary:
         "Fault injection: the actor throws inside its Worker and is restarted by supervision",
-      request: {
-        params: z.object({
-          kind: z.enum(["turbine", "engineer"]).openapi({ param: { name: "kind", in: "path" } }),
-          id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).openapi({
-            param: { name: "id", in: "path" },
-          }),
-        }),
-      },
+      request: { params: ActorParam },
       responses: {
-        202: {
-          description: "The crash was injected",
-          content: { "application/json": { schema: z.object({ address: z.string() }) } },
-        },
+        202: actorResponse("The crash was injected"),
+        400: errorResponse("Not an actor kind or id"),
         403: errorResponse("Fault injection is disabled (--no-chaos)"),
         404: errorResponse("No such actor"),
         409: errorResponse("The actor is not running (restarting or stopped)"),
@@ -99,20 +109,42 @@ export function actorsRouter(fleet: Fleet, options: ActorsRouterOptions): OpenAP
     }),
     (c) => {
       const { kind, id } = c.req.valid("param");
-      const address: Address = `${kind}/${id}`;
       if (!options.chaos) {
         throw new ApiError(403, "chaos_disabled", "Fault injection is disabled on this server");
       }
-      const info = fleet.supervisor.info(address);
-      if (!info) {
-        throw new ApiError(404, "not_found", `No actor ${address}`, [
-          { field: "id", problem: "no such actor", value: id },
-        ]);
-      }
+      const { address, info } = existing(kind, id);
       if (!fleet.supervisor.crash(address)) {
         throw new ApiError(409, "not_running", `${address} is ${info.status}, not running`);
       }
       return c.json({ address }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/api/actors/{kind}/{id}/restart",
+      tags: ["actors"],
+      summary: "Start a stopped actor again from its last snapshot, with a fresh restart budget",
+      request: { params: ActorParam },
+      responses: {
+        200: actorResponse("The actor runs again"),
+        400: errorResponse("Not an actor kind or id"),
+        404: errorResponse("No such actor"),
+        409: errorResponse("The actor is not stopped"),
+      },
+    }),
+    async (c) => {
+      const { kind, id } = c.req.valid("param");
+      const { address, info } = existing(kind, id);
+      if (!(await fleet.supervisor.revive(address))) {
+        throw new ApiError(
+          409,
+          "not_stopped",
+          `${address} is ${info.status}; only a stopped actor can be restarted`,
+        );
+      }
+      return c.json({ address }, 200);
     },
   );
 

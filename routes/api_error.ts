@@ -51,12 +51,25 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 /** Turns a zod error into field problems, each with the value that was sent. */
 export function fieldProblems(error: z.ZodError, input: unknown, root = ""): FieldProblem[] {
-  return error.issues.slice(0, 20).map((issue) => {
-    const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
+  const problems: FieldProblem[] = [];
+  const seen = new Set<string>();
+  for (const issue of error.issues) {
+    const unknownKey = issue.code === "unrecognized_keys";
+    const path = unknownKey ? [...issue.path, issue.keys[0]] : issue.path;
+    const field = fieldName(path, root);
+    if (seen.has(field)) continue;
+    seen.add(field);
     const value = valueAt(input, path);
-    const problem = issue.code === "unrecognized_keys" ? `is not a known field` : issue.message;
-    return { field: fieldName(path, root), problem, ...(value !== undefined ? { value } : {}) };
-  });
+    // Without the input at hand (a body the hook did not see) zod's words are all there is.
+    const problem = unknownKey
+      ? "is not a known field"
+      : input !== undefined && value === undefined
+      ? "is required"
+      : issue.message;
+    problems.push({ field, problem, ...(value !== undefined ? { value } : {}) });
+    if (problems.length === 20) break;
+  }
+  return problems;
 }
 
 /** A 400 for a request that failed its schema. */
@@ -87,7 +100,10 @@ export function handleError(error: Error, c: Context): Response {
     const headers: Record<string, string> = error.status === 401
       ? { "WWW-Authenticate": 'Bearer realm="gridfleet"' }
       : {};
-    return c.json({ error: { code, message, details: [] } }, error.status, headers);
+    const details = error.status === 401
+      ? [{ field: "Authorization", problem: "is missing or not the configured bearer token" }]
+      : [];
+    return c.json({ error: { code, message, details } }, error.status, headers);
   }
   console.error(error);
   return c.json(

@@ -35,10 +35,22 @@ const PAGE = `<!doctype html>
 
 const INIT = `window.ui = SwaggerUIBundle({
   url: "/openapi.json",
+  validatorUrl: null,
   dom_id: "#swagger-ui",
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
   layout: "StandaloneLayout",
 });`;
+
+/** Marks every mutating operation as needing the bearer token (when the server has one). */
+function withSecurity<T extends { paths?: object }>(document: T): T {
+  for (const operations of Object.values(document.paths ?? {}) as Record<string, unknown>[]) {
+    for (const [method, operation] of Object.entries(operations)) {
+      if (method === "get" || typeof operation !== "object" || operation === null) continue;
+      (operation as { security?: unknown }).security = [{ bearer: [] }];
+    }
+  }
+  return document;
+}
 
 /**
  * Mounts `/openapi.json` for `api` and the Swagger UI pages.
@@ -65,8 +77,9 @@ export function docsRouter(api: OpenAPIHono): Hono {
     scheme: "bearer",
   });
 
-  app.get("/openapi.json", (c) => c.json(document()));
+  app.get("/openapi.json", (c) => c.json(withSecurity(document())));
   app.get("/docs", (c) => c.html(PAGE));
+  app.get("/docs/", (c) => c.redirect("/docs", 301));
   app.get("/docs/init.js", (c) => c.body(INIT, 200, { "content-type": "text/javascript" }));
   app.get("/docs/assets/:file", async (c) => {
     const file = c.req.param("file");

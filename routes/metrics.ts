@@ -41,6 +41,57 @@ const AcceptedSchema = z.object({
   accepted: z.number().int().openapi({ description: "Metrics committed by this request" }),
 }).openapi("Accepted");
 
+/** What the ingest routes need to know about the fleet to judge a metric. */
+export interface MetricRules {
+  /** Whether this server simulates the turbine (its stream then belongs to its actor). */
+  isSimulated(turbineNumber: number): boolean;
+  /** Epoch seconds beyond which a timestamp is in the future (simulated or wall time, the later). */
+  latestAllowed(): number;
+}
+
+/**
+ * Checks what a schema cannot: two metrics of one turbine and second in one
+ * batch contradict each other, a simulated turbine's stream is its actor's
+ * alone, and a metric from the future would become the turbine's latest for
+ * good.
+ */
+export function checkMetrics(metrics: TurbineMetric[], rules: MetricRules, root: string): void {
+  const field = (i: number, name: string) => (root ? `${root}[${i}].${name}` : name);
+  const seen = new Map<string, number>();
+  const latestAllowed = rules.latestAllowed();
+  metrics.forEach((metric, i) => {
+    const key = `${metric.turbine_number}@${metric.timestamp}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw invalidRequest([{
+        field: field(i, "timestamp"),
+        problem: `repeats ${root}[${first}]: turbine ${metric.turbine_number} at the same second`,
+        value: metric.timestamp,
+      }]);
+    }
+    seen.set(key, i);
+    if (metric.timestamp > latestAllowed) {
+      throw invalidRequest([{
+        field: field(i, "timestamp"),
+        problem: `is more than an hour ahead of the clock (${Math.floor(latestAllowed - 3600)})`,
+        value: metric.timestamp,
+      }]);
+    }
+    if (rules.isSimulated(metric.turbine_number)) {
+      throw new ApiError(
+        409,
+        "simulated_turbine",
+        `Turbine ${metric.turbine_number} is simulated by this server; its metrics come from its actor`,
+        [{
+          field: field(i, "turbine_number"),
+          problem: "is a simulated turbine",
+          value: metric.turbine_number,
+        }],
+      );
+    }
+  });
+}
+
 /**
  * Parses a body that must be one metric (or, with `allowBatch`, a non-empty
  * array of them), naming the first offending field.
@@ -98,15 +149,20 @@ async function commit(ingest: MetricIngest, metrics: TurbineMetric[]): Promise<n
  * app.route("/", metricsRouter(fleet.ingest));
  * ```
  */
-export function metricsRouter(ingest: MetricIngest): OpenAPIHono {
+export function metricsRouter(ingest: MetricIngest, rules: MetricRules): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: rejectInvalid });
   const responses = {
     200: {
       description: "Committed to the store",
       content: { "application/json": { schema: AcceptedSchema } },
     },
-    400: errorResponse("Malformed JSON or an invalid metric (the field is named); nothing stored"),
+    400: errorResponse(
+      "Malformed JSON, an invalid metric, a turbine's second sent twice, or a timestamp more " +
+        "than an hour ahead (the field is named); nothing stored",
+    ),
     401: errorResponse("A token is configured and the request did not carry it"),
+    409: errorResponse("A metric for a turbine this server simulates; nothing stored"),
+    413: errorResponse("The body is larger than 8 MiB"),
     503: errorResponse("The ingest queue is full; retry after the Retry-After seconds"),
   };
   app.openAPIRegistry.registerPath({
@@ -136,11 +192,14 @@ export function metricsRouter(ingest: MetricIngest): OpenAPIHono {
   });
 
   app.post("/api/metrics", async (c) => {
-    const metrics = parseMetrics(await readJson(c), true);
+    const body = await readJson(c);
+    const metrics = parseMetrics(body, true);
+    checkMetrics(metrics, rules, Array.isArray(body) ? "metrics" : "");
     return c.json({ accepted: await commit(ingest, metrics) }, 200);
   });
   app.post("/post_metrics", async (c) => {
     const metrics = parseMetrics(await readJson(c), false);
+    checkMetrics(metrics, rules, "");
     return c.json({ accepted: await commit(ingest, metrics) }, 200);
   });
   return app;

@@ -90,9 +90,10 @@ export function repairsRouter(fleet: Fleet): OpenAPIHono {
       summary: "Repair jobs, oldest report first",
       request: {
         query: z.object({
-          turbine: z.coerce.number().int().min(1).optional(),
+          turbine: z.string().regex(/^[1-9]\d{0,6}$/, "must be a whole number from 1 to 9,999,999")
+            .transform(Number).optional().openapi({ type: "string" }),
           status: z.enum(["waiting", "in_progress", "done"]).optional(),
-        }),
+        }).strict(),
       },
       responses: {
         200: {

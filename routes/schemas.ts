@@ -26,7 +26,9 @@ export function errorResponse(description: string) {
 
 /** A turbine id in a path. */
 export const TurbineIdParam = z.object({
-  id: z.coerce.number().int().min(1).openapi({ param: { name: "id", in: "path" }, example: 7 }),
+  id: z.string().regex(/^[1-9]\d{0,6}$/, "must be a whole number from 1 to 9,999,999")
+    .transform(Number)
+    .openapi({ param: { name: "id", in: "path" }, example: "7", type: "string" }),
 });
 
 /**
@@ -39,10 +41,18 @@ export const TurbineIdParam = z.object({
  * ```
  */
 export const Instant = z.string().transform((text, ctx) => {
-  const seconds = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text) / 1000;
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text) / 1000;
   if (!Number.isFinite(seconds)) {
     ctx.addIssue({ code: "custom", message: "must be epoch seconds or an ISO-8601 time" });
     return z.NEVER;
   }
+  if (seconds >= MAX_EPOCH_SECONDS) {
+    const hint = seconds < MAX_EPOCH_SECONDS * 1000 ? " (this looks like milliseconds)" : "";
+    ctx.addIssue({ code: "custom", message: `must be epoch seconds before the year 5000${hint}` });
+    return z.NEVER;
+  }
   return seconds;
 }).openapi({ type: "string", example: "2026-01-01T00:00:00Z" });
+
+/** Epoch seconds of 5000-01-01: later "seconds" are almost surely milliseconds. */
+const MAX_EPOCH_SECONDS = 95_617_584_000;

@@ -16,8 +16,9 @@ import { errorResponse, Instant, TurbineIdParam } from "./schemas.ts";
 
 const TurbineSchema = z.object({
   turbine_id: z.number().int(),
-  status: z.enum(["ok", "broken", "in_repair", "unknown"]).openapi({
-    description: "broken: waiting for an engineer; in_repair: an engineer is on the job",
+  status: z.enum(["ok", "broken", "in_repair", "stopped", "unknown"]).openapi({
+    description: "broken: its latest metric says so (see open_repair); in_repair: an engineer " +
+      "is on the job; stopped: its actor crashed too often and was stopped (see /api/actors)",
   }),
   simulated: z.boolean().openapi({ description: "Whether a turbine actor runs here" }),
   latest: MetricSchema.nullable(),
@@ -31,11 +32,13 @@ const TurbineSchema = z.object({
 const MetricsQuery = z.object({
   since: Instant.optional().openapi({ description: "Inclusive start, epoch seconds or ISO-8601" }),
   until: Instant.optional().openapi({ description: "Exclusive end, epoch seconds or ISO-8601" }),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-  cursor: z.string().max(512).optional().openapi({
+  limit: z.string().regex(/^\d{1,5}$/, "must be a whole number from 1 to 10000").transform(Number)
+    .pipe(z.number().min(1, "must be a whole number from 1 to 10000").max(10_000))
+    .optional().openapi({ type: "string", description: "At most this many (default 1000)" }),
+  cursor: z.string().min(1).max(512).optional().openapi({
     description: "The `cursor` of the previous page",
   }),
-});
+}).strict();
 
 /** The turbines routes. */
 export function turbinesRouter(fleet: Fleet): OpenAPIHono {
@@ -49,7 +52,9 @@ export function turbinesRouter(fleet: Fleet): OpenAPIHono {
     const state = fleet.supervisor.stateOf<TurbineState>(address);
     const repair = fleet.desk.openRepairOf(id);
     const reported = record?.latest.operational_status;
-    const status = repair
+    const status = fleet.supervisor.info(address)?.status === "stopped"
+      ? "stopped"
+      : repair
       ? repair.status === "in_progress" ? "in_repair" : "broken"
       : reported ?? state?.status ?? "unknown";
     return {
@@ -146,9 +151,12 @@ export function turbinesRouter(fleet: Fleet): OpenAPIHono {
       const query = c.req.valid("query");
       mustExist(id);
       try {
-        return c.json(await fleet.store.listMetrics(id, query), 200);
+        return c.json(
+          await fleet.store.listMetrics(id, { ...query, limit: query.limit ?? 1000 }),
+          200,
+        );
       } catch (error) {
-        if (query.cursor && error instanceof TypeError) {
+        if (query.cursor !== undefined && error instanceof TypeError) {
           throw new ApiError(400, "invalid_request", `Invalid cursor: ${error.message}`, [
             {
               field: "cursor",

@@ -337,3 +337,102 @@ Deno.test("engineers and repairs show a forced breakdown being handled", async (
     await server.close();
   }
 });
+
+Deno.test("metrics that contradict the fleet are refused, naming the field", async () => {
+  const server = await startServer();
+  try {
+    const duplicate = await post(`${server.url}/api/metrics`, [metric(610, 1), metric(610, 1)]);
+    assert.equal(duplicate.status, 400);
+    assert.equal(duplicate.body.error.details[0].field, "metrics[1].timestamp");
+    assert.match(duplicate.body.error.details[0].problem, /repeats metrics\[0\]/);
+    const simulated = await post(`${server.url}/api/metrics`, [metric(611, 1), metric(2, 1)]);
+    assert.equal(simulated.status, 409);
+    assert.equal(simulated.body.error.details[0].field, "metrics[1].turbine_number");
+    const future = await post(
+      `${server.url}/post_metrics`,
+      metric(612, 0, { timestamp: 32_503_680_000 }),
+    );
+    assert.equal(future.status, 400);
+    assert.equal(future.body.error.details[0].field, "timestamp");
+    for (const turbine of [610, 611, 612]) {
+      assert.equal(await server.store.getTurbine(turbine), null);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("query and path parameters are parsed strictly", async () => {
+  const server = await startServer();
+  try {
+    const cases: [string, string, RegExp][] = [
+      ["/api/turbines/1/metrics?cursor=", "cursor", /at least 1|>=1/],
+      ["/api/turbines/1/metrics?cursor=bogus", "cursor", /not a cursor/],
+      ["/api/turbines/1e1", "id", /whole number/],
+      ["/api/turbines/0x1", "id", /whole number/],
+      ["/api/turbines/1/metrics?since=1767225600000", "since", /milliseconds/],
+      ["/api/turbines/1/metrics?since=99999999999999999999999", "since", /before the year 5000/],
+      ["/api/turbines/1/metrics.jsonl?limit=2", "limit", /not a known field/],
+      ["/api/repairs?turbine=1.5", "turbine", /whole number/],
+    ];
+    for (const [path, field, problem] of cases) {
+      const response = await get(`${server.url}${path}`);
+      assert.equal(response.status, 400, `${path}: ${JSON.stringify(response.body)}`);
+      assert.equal(response.body.error.details[0].field, field, path);
+      assert.match(response.body.error.details[0].problem, problem, path);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a malformed Authorization header is a 401 like a missing one", async () => {
+  const server = await startServer(["--api-token", "s3cret"]);
+  try {
+    const response = await post(`${server.url}/api/simulation/pause`, {}, {
+      authorization: "s3cret",
+    });
+    assert.equal(response.status, 401);
+    assert.equal(response.headers.get("www-authenticate"), 'Bearer realm="gridfleet"');
+    assert.equal(response.body.error.details[0].field, "Authorization");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a stopped turbine says so, gets no ticks, and an operator can restart it", async () => {
+  const server = await startServer(["--time-scale", "10"]);
+  const actor = async () =>
+    (await get(`${server.url}/api/actors`)).body.actors.find((a: { address: string }) =>
+      a.address === "turbine/3"
+    );
+  try {
+    const early = await post(`${server.url}/api/actors/turbine/3/restart`, {});
+    assert.equal(early.status, 409, "only a stopped actor can be restarted");
+    for (let crash = 1; crash <= 6; crash++) {
+      await waitFor(async () => (await actor()).status === "running", 5000, `running ${crash}`);
+      await post(`${server.url}/api/actors/turbine/3/crash`, {});
+      await waitFor(async () => (await actor()).status !== "running", 5000, `crash ${crash}`);
+    }
+    await waitFor(async () => (await actor()).status === "stopped", 5000, "stopped");
+    assert.equal((await get(`${server.url}/api/turbines/3`)).body.status, "stopped");
+    const deadLetters = (await get(`${server.url}/api/dead-letters`)).body.count;
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(
+      (await get(`${server.url}/api/dead-letters`)).body.count,
+      deadLetters,
+      "no ticks sent",
+    );
+    const before = (await get(`${server.url}/api/turbines/3`)).body.metrics_emitted;
+    const restart = await post(`${server.url}/api/actors/turbine/3/restart`, {});
+    assert.deepEqual([restart.status, restart.body], [200, { address: "turbine/3" }]);
+    await waitFor(
+      async () => (await get(`${server.url}/api/turbines/3`)).body.metrics_emitted > before,
+      5000,
+      "ticking again",
+    );
+    assert.equal((await actor()).status, "running");
+  } finally {
+    await server.close();
+  }
+});

@@ -97,7 +97,7 @@ Deno.test({
       const T = 1_767_225_600;
       const sender = async (worker: number) => {
         for (let batch = 0; !killed; batch++) {
-          const base = (worker * 100_000 + batch) * 100;
+          const base = worker * 1_000_000 + batch * 100;
           const body = Array.from({ length: 100 }, (_, i) => ({
             turbine_number: 4000,
             wind_speed: 6,
@@ -180,6 +180,32 @@ Deno.test({
       );
     } finally {
       assert.equal((await server.stop()).code, 0, server.output());
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a port already in use is one clear line and exit code 1, not a stack trace",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "gridfleet-e2e-" });
+    const first = await spawnServer(["--kv", `${dir}/a.kv`, "--turbines", "1", "--engineers", "0"]);
+    try {
+      const port = new URL(first.url).port;
+      const second = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "main.ts", "--port", port, "--kv", `${dir}/b.kv`, "--turbines", "1"],
+        cwd: new URL("..", import.meta.url),
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(second.stderr).trim();
+      assert.equal(second.code, 1);
+      assert.match(stderr, new RegExp(`^gridfleet: port ${port} on 127.0.0.1 is already in use`));
+      assert.equal(stderr.split("\n").length, 1, stderr);
+    } finally {
+      assert.equal((await first.stop()).code, 0);
       await Deno.remove(dir, { recursive: true });
     }
   },

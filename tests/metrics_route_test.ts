@@ -8,7 +8,7 @@ import { testMetric as metric } from "./fleet_harness.ts";
 Deno.test("a full ingest queue answers 503 with Retry-After and stores nothing of that request", async () => {
   const store = await KvStore.open(":memory:");
   const ingest = new MetricIngest(store, { capacity: 10 });
-  const app = metricsRouter(ingest);
+  const app = metricsRouter(ingest, { isSimulated: () => false, latestAllowed: () => Infinity });
   app.onError(handleError);
   try {
     const queued = ingest.submit(Array.from({ length: 9 }, (_, i) => metric(1, i)));
