@@ -26,6 +26,8 @@ export interface Config {
   ingestCapacity: number;
   /** Simulated days of metrics to keep; 0 keeps everything. */
   retentionDays: number;
+  /** The only directory whose files POST /api/analysis/runs may analyse. */
+  dataDir: string;
 }
 
 interface Option {
@@ -109,6 +111,13 @@ const OPTIONS: Option[] = [
     value: "N",
     default: "30",
     help: "Simulated days of metric history to keep (0: keep everything)",
+  },
+  {
+    flag: "data-dir",
+    env: "GRIDFLEET_DATA_DIR",
+    value: "PATH",
+    default: "data",
+    help: "The only directory whose CSV files POST /api/analysis/runs may analyse",
   },
   {
     flag: "ingest-capacity",
@@ -214,6 +223,8 @@ export function parseConfig(
   const poolText = value("pool-size");
   const kv = value("kv");
   if (kv.trim() === "") throw new ConfigError(`--kv must be a file path or ":memory:", got ""`);
+  const dataDir = value("data-dir");
+  if (dataDir.trim() === "") throw new ConfigError(`--data-dir must be a directory, got ""`);
   return {
     host: value("host"),
     port: integer("port", value("port"), 0, 65535),
@@ -236,5 +247,6 @@ export function parseConfig(
     // At least one full batch, so any valid request fits an empty queue.
     ingestCapacity: integer("ingest-capacity", value("ingest-capacity"), 10_000, 100_000_000),
     retentionDays: integer("retention-days", value("retention-days"), 0, 100_000),
+    dataDir,
   };
 }

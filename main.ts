@@ -16,6 +16,7 @@ import { turbineAddress } from "./actors/protocol.ts";
 import { type Config, ConfigError, helpText, parseConfig } from "./config.ts";
 import { Fleet } from "./fleet/fleet.ts";
 import { actorsRouter } from "./routes/actors.ts";
+import { analysisRouter } from "./routes/analysis.ts";
 import { ApiError, handleError, handleNotFound } from "./routes/api_error.ts";
 import { docsRouter } from "./routes/docs.ts";
 import { metricsRouter } from "./routes/metrics.ts";
@@ -23,6 +24,7 @@ import { repairsRouter } from "./routes/repairs.ts";
 import { simulationRouter } from "./routes/simulation.ts";
 import { staticRouter } from "./routes/static_files.ts";
 import { turbinesRouter } from "./routes/turbines.ts";
+import { AnalysisStore } from "./store/analysis_store.ts";
 import { KvStore } from "./store/kv_store.ts";
 
 /** Largest request body accepted, bytes (10,000 metrics fit in about 1.6 MB). */
@@ -42,14 +44,19 @@ export function createApp(fleet: Fleet, config: Config): OpenAPIHono {
   app.onError(handleError);
   app.notFound(handleNotFound);
   if (config.apiToken) app.use("*", requireToken(config.apiToken));
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError(413, "body_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes`, [
+        { field: "body", problem: `is larger than ${MAX_BODY_BYTES} bytes` },
+      ]);
+    },
+  });
+  // The analysis router streams CSV uploads of up to 50 MB to disk and limits bodies itself.
   app.use(
     "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, "body_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
+    (c, next) =>
+      c.req.method === "POST" && c.req.path === "/api/analysis/runs" ? next() : limitBody(c, next),
   );
   app.route("/", simulationRouter(fleet, { seed: config.seed }));
   app.route("/", actorsRouter(fleet, { chaos: config.chaos }));
@@ -61,6 +68,10 @@ export function createApp(fleet: Fleet, config: Config): OpenAPIHono {
       isSimulated: (n) => fleet.supervisor.has(turbineAddress(n)),
       latestAllowed: () => Math.max(Date.now(), fleet.clock.now()) / 1000 + 3600,
     }),
+  );
+  app.route(
+    "/",
+    analysisRouter({ store: new AnalysisStore(fleet.store.kv), dataDir: config.dataDir }),
   );
   app.route("/", docsRouter(app));
   app.route("/", staticRouter());
@@ -109,6 +120,8 @@ export interface Gridfleet {
  */
 export async function startGridfleet(config: Config): Promise<Gridfleet> {
   const store = await KvStore.open(config.kv);
+  // Analysis runs a previous process left queued or running will never finish.
+  await new AnalysisStore(store.kv).failInterruptedRuns();
   const resumeAt = await store.loadSimulationTime();
   const params = defaultActorParams(config.seed);
   params.turbine.mtbfSeconds = config.mtbfSeconds;

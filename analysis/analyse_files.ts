@@ -42,6 +42,8 @@ export interface AnalysisResult {
   windowMs: number;
   summaries: WindowSummary[];
   anomalies: (TurbineAnomaly | ReadingAnomaly)[];
+  /** The cleaned series by turbine id, stored as cleaned readings by store/analysis_store.ts. */
+  series: TurbineSeries[];
 }
 
 /** Options for {@linkcode analyseFiles}. */
@@ -123,5 +125,6 @@ export async function analyseFiles(
     windowMs: options.windowMs,
     summaries,
     anomalies,
+    series: seriesList,
   };
 }

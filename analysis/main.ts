@@ -17,11 +17,12 @@ import { expandInputs } from "./glob.ts";
 import { HELP, parseOptions } from "./options.ts";
 import { createProgress } from "./progress.ts";
 import { formatReport } from "./report.ts";
-import { checkKvPath, discardingSink, type ResultSink } from "./result_sink.ts";
+import { kvSink } from "./kv_sink.ts";
+import { checkKvPath, type ResultSink } from "./result_sink.ts";
 
 /** Injectable effects of {@linkcode runAnalysis}; each defaults to the real one. */
 export interface RunAnalysisOptions {
-  /** Receives results when `--kv` is given; default stores nothing (see result_sink.ts). */
+  /** Receives results when `--kv` is given; default {@linkcode kvSink} (stores them in Deno KV). */
   sink?: ResultSink;
   /** Writes the report (and `--help`) when no `--out` is given; default stdout. */
   stdout?: (text: string) => Promise<void>;
@@ -38,10 +39,7 @@ export interface RunAnalysisOptions {
  * @example
  * ```ts
  * import { runAnalysis } from "./main.ts";
- * const stored: unknown[] = [];
- * const code = await runAnalysis(["--kv", ":memory:", "data/*.csv"], {
- *   sink: { storeResults: (result) => Promise.resolve(void stored.push(result)) },
- * });
+ * const code = await runAnalysis(["--kv", "data/analysis.kv", "data/*.csv"]);
  * ```
  */
 export async function runAnalysis(
@@ -84,6 +82,7 @@ async function run(
       );
     }
   }
+  const startedAt = Date.now();
   const progress = createProgress(files.length, { enabled: options.progress });
   let report: string;
   let result;
@@ -102,7 +101,12 @@ async function run(
   if (settings.out === undefined) await stdout(report);
   else await writeReportFile(settings.out, report);
   if (settings.kvPath !== undefined) {
-    await (options.sink ?? discardingSink).storeResults(result, { kvPath: settings.kvPath });
+    await (options.sink ?? kvSink).storeResults(result, {
+      kvPath: settings.kvPath,
+      startedAt,
+      maxGapMs: settings.maxGapMs,
+      spikeThreshold: settings.spikeThreshold,
+    });
   }
   if (settings.deleteAfter) {
     for (const file of files) {

@@ -20,7 +20,7 @@ export interface AnalysisOptions {
   maxGapMs: number;
   /** Spike threshold in scaled-MAD units. */
   spikeThreshold: number;
-  /** Deno KV database path handed to the result sink. */
+  /** Deno KV database path handed to the result sink; without it nothing is stored. */
   kvPath?: string;
   help: boolean;
   /** Input files and glob patterns, as given. */
@@ -48,7 +48,7 @@ Options:
   --delete-after            Delete the input files after the report is written
   --max-gap <duration>      Longest gap bridged by interpolation (default ${DEFAULTS.maxGap})
   --spike-threshold <n>     Spike threshold in scaled-MAD units (default ${DEFAULTS.spikeThreshold})
-  --kv <path>               Deno KV database to store results in
+  --kv <path>               Store results in this Deno KV database (default: none, print only)
   --help                    Show this help
 
 Durations: a whole number and a unit s, m, h or d, e.g. 30m, 6h, 24h, 2d, 1h30m.

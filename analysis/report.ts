@@ -85,7 +85,8 @@ export function toJsonReport(result: AnalysisResult): JsonReport {
   };
 }
 
-function jsonAnomaly(
+/** An anomaly in the JSON shape of the report (and of the anomalies API). */
+export function jsonAnomaly(
   anomaly: TurbineAnomaly | ReadingAnomaly,
 ): JsonTurbineAnomaly | JsonReadingAnomaly {
   if (anomaly.kind === "turbine") {

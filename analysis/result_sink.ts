@@ -11,38 +11,26 @@ import { dirname } from "node:path";
 import { AnalysisError } from "./analysis_error.ts";
 import type { AnalysisResult } from "./analyse_files.ts";
 
-/** Where to store results. */
+/** Where to store results, and the run they came from. */
 export interface StoreResultsOptions {
   /** The `--kv` path (a Deno KV database file, or `:memory:`). */
   kvPath: string;
+  /** Epoch milliseconds when the run began. */
+  startedAt: number;
+  /** The `--max-gap` of the run, milliseconds (the window is in the result). */
+  maxGapMs: number;
+  /** The `--spike-threshold` of the run. */
+  spikeThreshold: number;
 }
 
 /** Stores one run's results; implementations must be idempotent per input set. */
 export type StoreResults = (result: AnalysisResult, options: StoreResultsOptions) => Promise<void>;
 
-/** A destination for analysis results. */
+/** A destination for analysis results; the default is `kvSink` in kv_sink.ts. */
 export interface ResultSink {
   /** Persists `result`; a rejection propagates out of `runAnalysis` and the inputs are kept. */
   storeResults: StoreResults;
 }
-
-/**
- * The sink used when none is injected: it stores nothing yet, while the KV
- * schema is designed elsewhere.
- *
- * @example
- * ```ts
- * import { discardingSink } from "./result_sink.ts";
- * import type { AnalysisResult } from "./analyse_files.ts";
- * declare const result: AnalysisResult;
- * await discardingSink.storeResults(result, { kvPath: ":memory:" });
- * ```
- */
-export const discardingSink: ResultSink = {
-  storeResults(): Promise<void> {
-    return Promise.resolve();
-  },
-};
 
 /**
  * Checks that `--kv` names something a KV database can be created at: an

@@ -149,3 +149,13 @@ export function parseOrReject<T extends z.ZodType>(schema: T, input: unknown): z
   if (!parsed.success) throw invalidRequest(fieldProblems(parsed.error, input));
   return parsed.data;
 }
+
+/** Parses a request body's text as JSON, or throws the 400 that says where it breaks. */
+export function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const problem = `is not valid JSON: ${(error as Error).message}`;
+    throw new ApiError(400, "malformed_json", `The body ${problem}`, [{ field: "body", problem }]);
+  }
+}

@@ -11,7 +11,13 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { TurbineMetric } from "../actors/protocol.ts";
 import { IngestOverloaded, type MetricIngest } from "../fleet/metric_ingest.ts";
-import { ApiError, fieldProblems, invalidRequest, rejectInvalid } from "./api_error.ts";
+import {
+  ApiError,
+  fieldProblems,
+  invalidRequest,
+  parseJsonBody,
+  rejectInvalid,
+} from "./api_error.ts";
 import { errorResponse } from "./schemas.ts";
 
 /** Largest batch one request may carry. */
@@ -117,16 +123,7 @@ export function parseMetrics(body: unknown, allowBatch: boolean): TurbineMetric[
 }
 
 async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ApiError(
-      400,
-      "malformed_json",
-      `The body is not valid JSON: ${(error as Error).message}`,
-    );
-  }
+  return parseJsonBody(await c.req.text());
 }
 
 async function commit(ingest: MetricIngest, metrics: TurbineMetric[]): Promise<number> {

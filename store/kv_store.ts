@@ -1,6 +1,7 @@
 /**
- * The one module that knows gridfleet's Deno KV key layout. Everything else
- * reads and writes through these functions.
+ * The one module that knows the Deno KV key layout of the fleet (the batch
+ * analysis has its own, under `["analysis"]`, in `analysis_store.ts`).
+ * Everything else reads and writes through these functions.
  *
  * Layout:
  * - `["turbine", id]` latest metric and registration of a turbine

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AnalysisResult } from "../analysis/analyse_files.ts";
+import { analyseFiles, type AnalysisResult } from "../analysis/analyse_files.ts";
 import { runAnalysis, type RunAnalysisOptions } from "../analysis/main.ts";
+import { AnalysisStore } from "../store/analysis_store.ts";
 
 const MAIN = fileURLToPath(new URL("../analysis/main.ts", import.meta.url));
 const HEADER = "timestamp,turbine_id,wind_speed,wind_direction,power_output";
@@ -227,5 +228,84 @@ Deno.test("main.ts as a subprocess prints one JSON document and no progress when
   assert.equal(output.code, 0);
   assert.equal(new TextDecoder().decode(output.stderr), "");
   assert.equal(JSON.parse(new TextDecoder().decode(output.stdout)).rows.valid, 2);
+  await Deno.remove(directory, { recursive: true });
+});
+
+const SHIPPED = fileURLToPath(new URL("../data/data_group_*.csv", import.meta.url));
+
+async function storedEntries(path: string, section: string): Promise<[Deno.KvKey, unknown][]> {
+  const kv = await Deno.openKv(path);
+  try {
+    const found: [Deno.KvKey, unknown][] = [];
+    for await (const entry of kv.list({ prefix: ["analysis", section] })) {
+      found.push([entry.key, entry.value]);
+    }
+    return found;
+  } finally {
+    kv.close();
+  }
+}
+
+Deno.test("runAnalysis with --kv stores the shipped files' 465 daily summaries and a run record", async () => {
+  const directory = await tempFiles({});
+  const kvPath = join(directory, "analysis.kv");
+  const { code } = await run(["--kv", kvPath, SHIPPED]);
+  assert.equal(code, 0);
+  const kv = await Deno.openKv(kvPath);
+  try {
+    const store = new AnalysisStore(kv);
+    const summaries = (await store.listSummaries({ limit: 10_000 })).items;
+    assert.equal(summaries.length, 465);
+    const expected = await analyseFiles(
+      ["data_group_1.csv", "data_group_2.csv", "data_group_3.csv"].map((name) =>
+        join(dirname(SHIPPED), name)
+      ),
+      { windowMs: 86_400_000, maxGapMs: 10_800_000, spikeThreshold: 5 },
+    );
+    const key = (s: { turbineId: number; windowStart: number }) =>
+      `${s.turbineId}@${s.windowStart}`;
+    const stored = new Map(summaries.map((s) => [key(s), [s.min, s.max, s.mean]]));
+    for (const s of expected.summaries) {
+      assert.deepEqual(stored.get(key(s)), [s.min, s.max, s.mean]);
+    }
+    const [record] = await store.listRuns();
+    assert.equal(record.status, "succeeded");
+    assert.equal(record.summaries, 465);
+    assert.deepEqual(record.counts, expected.rows);
+    assert.equal(record.files.length, 3);
+  } finally {
+    kv.close();
+  }
+  await Deno.remove(directory, { recursive: true });
+});
+
+Deno.test("runAnalysis with --kv twice on the same files leaves the same summaries and anomalies", async () => {
+  const directory = await tempFiles({});
+  const kvPath = join(directory, "analysis.kv");
+  assert.equal((await run(["--kv", kvPath, SHIPPED])).code, 0);
+  const summaries = await storedEntries(kvPath, "summary");
+  const anomalies = await storedEntries(kvPath, "anomaly");
+  assert.equal((await run(["--kv", kvPath, SHIPPED])).code, 0);
+  assert.equal(summaries.length, 465);
+  assert.ok(anomalies.length > 0);
+  assert.deepEqual(await storedEntries(kvPath, "summary"), summaries);
+  assert.deepEqual(await storedEntries(kvPath, "anomaly"), anomalies);
+  assert.equal((await storedEntries(kvPath, "run")).length, 2);
+  await Deno.remove(directory, { recursive: true });
+});
+
+Deno.test("main.ts as a subprocess with --kv stores results with only read and write permissions", async () => {
+  const directory = await tempFiles({ "a.csv": GOOD });
+  const kvPath = join(directory, "analysis.kv");
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", MAIN, "--kv", kvPath, join(directory, "a.csv")],
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(new TextDecoder().decode(output.stderr), "");
+  assert.equal(output.code, 0);
+  const [[, stored]] = await storedEntries(kvPath, "summary");
+  assert.equal((stored as { mean: number }).mean, 2.8);
   await Deno.remove(directory, { recursive: true });
 });

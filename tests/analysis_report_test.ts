@@ -32,6 +32,7 @@ function result(): AnalysisResult {
       count: 2,
       imputed: 0,
     }],
+    series: [],
     anomalies: [
       {
         kind: "turbine",
