@@ -7,13 +7,7 @@
  */
 
 import type { TurbineMetric } from "../actors/protocol.ts";
-import {
-  bucketOf,
-  type KvStore,
-  type RepairJob,
-  SEGMENT_SECONDS,
-  type TurbineRecord,
-} from "../store/kv_store.ts";
+import type { KvStore, RepairJob, TurbineRecord } from "../store/kv_store.ts";
 
 /** What one group commit changed, handed to the rest of the system after it is durable. */
 export interface CommittedMetrics {
@@ -84,8 +78,6 @@ export class MetricIngest {
   #latestTimer: ReturnType<typeof setTimeout> | undefined;
   #compactTimer: ReturnType<typeof setTimeout> | undefined;
   #compacting: Promise<void> | null = null;
-  /** Buckets that got segments from compaction, by "turbine:bucket", to seal once they close. */
-  #unsealed = new Map<string, [number, number]>();
 
   constructor(store: KvStore, options: MetricIngestOptions = {}) {
     this.#store = store;
@@ -128,14 +120,7 @@ export class MetricIngest {
       try {
         // The latest states go first: once the log is gone, they are all that says what it held.
         await this.#saveLatest();
-        for (;;) {
-          const { moved, buckets } = await this.#store.compactLog();
-          if (moved === 0) break;
-          for (const [turbine, bucket] of buckets) {
-            this.#unsealed.set(`${turbine}:${bucket}`, [turbine, bucket]);
-          }
-        }
-        await this.#sealClosedBuckets();
+        while (await this.#store.compactLog() > 0);
       } catch (error) {
         console.error(`Cannot compact the ingest log: ${(error as Error).message}`);
       } finally {
@@ -143,19 +128,6 @@ export class MetricIngest {
       }
     })();
     return this.#compacting;
-  }
-
-  /**
-   * Seals the buckets a turbine has moved two buckets past: late metrics
-   * rarely come later than that, and a sealed bucket is one segment to read.
-   */
-  async #sealClosedBuckets(): Promise<void> {
-    for (const [id, [turbine, bucket]] of this.#unsealed) {
-      const latest = this.#latest.get(turbine)?.latest.timestamp ?? -Infinity;
-      if (latest < bucket + 2 * SEGMENT_SECONDS) continue;
-      await this.#store.sealBucket(turbine, bucket);
-      this.#unsealed.delete(id);
-    }
   }
 
   /** Metrics waiting to be committed. */

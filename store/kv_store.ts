@@ -40,8 +40,7 @@ export const SEGMENT_SECONDS = 60;
 /** Metrics per segment or log entry at most (Deno KV allows 64 KiB per value). */
 export const METRICS_PER_VALUE = 1_200;
 
-/** The start of the segment bucket holding `timestamp` (epoch seconds). */
-export function bucketOf(timestamp: number): number {
+function bucketOf(timestamp: number): number {
   return Math.floor(timestamp / SEGMENT_SECONDS) * SEGMENT_SECONDS;
 }
 
@@ -156,11 +155,11 @@ export class KvStore implements SnapshotStore {
 
   /**
    * Moves up to `entries` of the oldest ingest log entries into per-turbine
-   * segments; returns how many metrics it moved and the buckets it wrote to.
-   * Segments are written before the log entries are deleted, so a crash in
-   * between only duplicates, and readers drop duplicates.
+   * segments; returns how many metrics it moved. Segments are written before
+   * the log entries are deleted, so a crash in between only duplicates, and
+   * readers drop duplicates.
    */
-  async compactLog(entries = 64): Promise<{ moved: number; buckets: [number, number][] }> {
+  async compactLog(entries = 64): Promise<number> {
     const keys: Deno.KvKey[] = [];
     const groups = new Map<string, TurbineMetric[]>();
     for await (
@@ -174,13 +173,11 @@ export class KvStore implements SnapshotStore {
         else groups.set(id, [metric]);
       }
     }
-    if (keys.length === 0) return { moved: 0, buckets: [] };
+    if (keys.length === 0) return 0;
     const batch = this.#batch();
     let moved = 0;
-    const buckets: [number, number][] = [];
     for (const metrics of groups.values()) {
       const { turbine_number: turbine, timestamp } = metrics[0];
-      buckets.push([turbine, bucketOf(timestamp)]);
       for (let i = 0; i < metrics.length; i += METRICS_PER_VALUE) {
         const chunk = metrics.slice(i, i + METRICS_PER_VALUE);
         await batch.reserve(1, columnBytes(chunk.length));
@@ -197,45 +194,7 @@ export class KvStore implements SnapshotStore {
       batch.op.delete(key);
     }
     await batch.flush();
-    return { moved, buckets };
-  }
-
-  /**
-   * Merges the segments of one turbine's bucket into one (a bucket collects a
-   * small segment per compaction while it is current); returns how many
-   * segments it merged. Written before the old ones are deleted, like
-   * compaction, so a crash only leaves duplicates.
-   */
-  async sealBucket(turbineId: number, bucket: number): Promise<number> {
-    const keys: Deno.KvKey[] = [];
-    const merged = new Map<number, TurbineMetric>();
-    const prefix = ["metric", "turbine", turbineId, bucket];
-    for await (const entry of this.kv.list<MetricColumns>({ prefix }, { batchSize: 500 })) {
-      keys.push(entry.key);
-      for (const metric of fromColumns(entry.value)) merged.set(metric.timestamp, metric);
-    }
-    if (keys.length < 2) return 0;
-    const metrics = [...merged.values()].sort((a, b) => a.timestamp - b.timestamp);
-    const batch = this.#batch();
-    for (let i = 0; i < metrics.length; i += METRICS_PER_VALUE) {
-      const chunk = metrics.slice(i, i + METRICS_PER_VALUE);
-      await batch.reserve(1, columnBytes(chunk.length));
-      batch.op.set([...prefix, this.#nextSeq()], toColumns(chunk));
-    }
-    await batch.flush();
-    for (const key of keys) {
-      await batch.reserve(1, 64);
-      batch.op.delete(key);
-    }
-    await batch.flush();
-    return keys.length;
-  }
-
-  /** How many segments hold a turbine's stream (for tests and diagnostics). */
-  async segmentCount(turbineId: number): Promise<number> {
-    let count = 0;
-    for await (const _ of this.kv.list({ prefix: ["metric", "turbine", turbineId] })) count++;
-    return count;
+    return moved;
   }
 
   /** Every metric still in the ingest log, oldest commit first. */

@@ -116,16 +116,3 @@ Deno.test("a metric sent twice reads back once", async () => {
     assert.deepEqual(page.metrics.map((m) => m.timestamp - T), [0, 1, 2]);
   });
 });
-
-Deno.test("a turbine's closed buckets end up as one segment each", async () => {
-  await withIngest(async (ingest, store) => {
-    for (let second = 0; second < 200; second += 10) {
-      await ingest.submit(Array.from({ length: 10 }, (_, i) => metric(3, second + i)));
-      await ingest.compact();
-    }
-    // Buckets 0–59 s and 60–119 s are two behind the latest (199 s): sealed. The rest still grow.
-    const segments = await store.segmentCount(3);
-    assert.equal(segments, 2 + 6 + 2, `${segments} segments`);
-    assert.equal((await store.listMetrics(3, { limit: 1000 })).metrics.length, 200);
-  });
-});
