@@ -37,6 +37,15 @@ export interface MetricIngestOptions {
   onCommitted?(committed: CommittedMetrics): void;
 }
 
+/**
+ * Compaction runs this long after a commit, or as soon as the log holds
+ * `COMPACT_AT_METRICS`: rarer compactions write fuller segments (a turbine
+ * reporting every second gets ten metrics a segment), while readers scan a log
+ * of at most that many metrics.
+ */
+const COMPACT_EVERY_MS = 10_000;
+const COMPACT_AT_METRICS = 50_000;
+
 interface Pending {
   metrics: TurbineMetric[];
   resolve(): void;
@@ -78,6 +87,8 @@ export class MetricIngest {
   #latestTimer: ReturnType<typeof setTimeout> | undefined;
   #compactTimer: ReturnType<typeof setTimeout> | undefined;
   #compacting: Promise<void> | null = null;
+  /** Metrics committed to the log since the last compaction started. */
+  #logged = 0;
 
   constructor(store: KvStore, options: MetricIngestOptions = {}) {
     this.#store = store;
@@ -116,6 +127,7 @@ export class MetricIngest {
   compact(): Promise<void> {
     clearTimeout(this.#compactTimer);
     this.#compactTimer = undefined;
+    this.#logged = 0;
     this.#compacting ??= (async () => {
       try {
         // The latest states go first: once the log is gone, they are all that says what it held.
@@ -250,7 +262,9 @@ export class MetricIngest {
     if (this.#unsavedLatest.size > 0) {
       this.#latestTimer ??= setTimeout(() => this.#saveLatest(), 1_000);
     }
-    this.#compactTimer ??= setTimeout(() => this.compact(), 1_000);
+    this.#logged += metrics.length;
+    if (this.#logged >= COMPACT_AT_METRICS) this.compact();
+    else this.#compactTimer ??= setTimeout(() => this.compact(), COMPACT_EVERY_MS);
     this.#committed += metrics.length;
     this.#release(size);
     for (const pending of group) pending.resolve();
