@@ -42,7 +42,7 @@ export interface TestFleet {
   store: KvStore;
   events: FleetEvent[];
   kvPath: string;
-  /** Stops the fleet, closes the store and removes its folder. */
+  /** Stops the fleet and closes the store. */
   close(): Promise<void>;
 }
 
@@ -62,8 +62,8 @@ export interface TestFleetOptions {
 
 /** Starts a deterministic fleet on a virtual clock. */
 export async function startTestFleet(options: TestFleetOptions = {}): Promise<TestFleet> {
-  const dir = options.kvPath ? null : await Deno.makeTempDir({ prefix: "gridfleet-test-" });
-  const kvPath = options.kvPath ?? `${dir}/fleet.kv`;
+  // In memory unless a test needs the file: what is tested here does not depend on fsync.
+  const kvPath = options.kvPath ?? ":memory:";
   const store = await KvStore.open(kvPath);
   const clock = new VirtualClock(T0);
   const params = defaultActorParams(options.seed ?? 42);
@@ -92,7 +92,6 @@ export async function startTestFleet(options: TestFleetOptions = {}): Promise<Te
     async close() {
       await fleet.stop();
       store.close();
-      if (dir) await Deno.remove(dir, { recursive: true });
     },
   };
 }
