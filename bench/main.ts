@@ -25,22 +25,37 @@ function rate(count: number, ms: number): string {
   return `${Math.round(count / (ms / 1000)).toLocaleString("en-US")}/s`;
 }
 
-async function actorMessages(
+/** A supervisor with `count` turbines and nothing behind it, for timing the runtime alone. */
+async function benchSupervisor(
   placement: Placement,
-  actors: number,
-  perActor: number,
-): Promise<void> {
+  count: number,
+): Promise<{ supervisor: Supervisor; addresses: Address[]; close(): Promise<void> }> {
   const store = await KvStore.open(":memory:");
   const supervisor = new Supervisor({
     clock: new VirtualClock(Date.now()),
     params: defaultActorParams(1),
     snapshots: store,
     placement,
-    mailboxCapacity: 1000,
     onEvent: () => {},
   });
-  const addresses = Array.from({ length: actors }, (_, i): Address => `turbine/${i + 1}`);
+  const addresses = Array.from({ length: count }, (_, i): Address => `turbine/${i + 1}`);
   await supervisor.start(addresses);
+  return {
+    supervisor,
+    addresses,
+    async close() {
+      await supervisor.stop();
+      store.close();
+    },
+  };
+}
+
+async function actorMessages(
+  placement: Placement,
+  actors: number,
+  perActor: number,
+): Promise<void> {
+  const { supervisor, addresses, close } = await benchSupervisor(placement, actors);
   // "repaired" to a turbine that is not broken: a message with no effects, so
   // this measures the runtime (mailbox, batching, Worker round trip), not a behaviour.
   const message = { type: "repaired", repairId: "bench", engineer: "engineer/1", at: 0 } as const;
@@ -59,22 +74,12 @@ async function actorMessages(
     `actor messages, ${placement} placement, ${actors} actors: ${sent.toLocaleString("en-US")} ` +
       `messages in ${Math.round(elapsed)} ms = ${rate(sent, elapsed)}`,
   );
-  await supervisor.stop();
-  store.close();
+  await close();
 }
 
 /** Wall time from an injected crash to the actor running again, first restart (no backoff history). */
 async function restartLatency(placement: Placement, samples: number): Promise<void> {
-  const store = await KvStore.open(":memory:");
-  const supervisor = new Supervisor({
-    clock: new VirtualClock(Date.now()),
-    params: defaultActorParams(1),
-    snapshots: store,
-    placement,
-    onEvent: () => {},
-  });
-  const addresses = Array.from({ length: samples }, (_, i): Address => `turbine/${i + 1}`);
-  await supervisor.start(addresses);
+  const { supervisor, addresses, close } = await benchSupervisor(placement, samples);
   const times: number[] = [];
   for (const address of addresses) {
     const started = performance.now();
@@ -93,8 +98,7 @@ async function restartLatency(placement: Placement, samples: number): Promise<vo
     `restart after a crash, ${placement} placement: p50 ${at(0.5)} ms, max ${at(1)} ms ` +
       `(${samples} crashes, backoff 50–100 ms included)`,
   );
-  await supervisor.stop();
-  store.close();
+  await close();
 }
 
 async function startup(placement: Placement, turbines: number): Promise<void> {
