@@ -36,6 +36,12 @@ export interface Tick {
   type: "tick";
   /** Epoch milliseconds (simulated). */
   now: number;
+  /**
+   * The earliest instant worth reporting, epoch milliseconds: a turbine that
+   * missed ticks for longer (the server was down, or the actor was stopped)
+   * starts again here instead of inventing metrics for the gap.
+   */
+  from?: number;
 }
 
 /** An operator forces a turbine to break down. */

@@ -65,9 +65,9 @@ function initTurbine(address: Address, params: ActorParams, now: number): Turbin
   };
 }
 
-function emitUntil(state: TurbineState, now: number): Transition<TurbineState> {
+function emitUntil(state: TurbineState, now: number, from = -Infinity): Transition<TurbineState> {
   const target = Math.floor(now / 1000);
-  let second = state.lastSecond;
+  let second = Math.max(state.lastSecond, Math.floor(from / 1000));
   if (target - second > MAX_CATCH_UP_SECONDS) second = target - MAX_CATCH_UP_SECONDS;
   if (second >= target) return { state, effects: [] };
 
@@ -127,7 +127,7 @@ export const turbineBehaviour: Behaviour<TurbineState> = {
   receive(state, message, context) {
     switch (message.type) {
       case "tick":
-        return emitUntil(state, message.now);
+        return emitUntil(state, message.now, message.from);
       case "force_failure": {
         // Report the seconds before the failure as they were, then break.
         const caughtUp = emitUntil(state, context.now);

@@ -212,7 +212,9 @@ export class Fleet {
   #scheduleTick(from: number): void {
     const next = Math.floor(from / this.#tickMs) * this.#tickMs + this.#tickMs;
     this.#tickHandle = this.clock.schedule(next, () => {
-      this.supervisor.broadcast(this.turbines, { type: "tick", now: next });
+      // A turbine back-fills a late tick or a quick restart, not a stretch the fleet was down.
+      const from = next - Math.max(3 * this.#tickMs, 60_000);
+      this.supervisor.broadcast(this.turbines, { type: "tick", now: next, from });
       this.#scheduleTick(next);
     });
   }

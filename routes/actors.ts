@@ -110,11 +110,18 @@ export function actorsRouter(fleet: Fleet, options: ActorsRouterOptions): OpenAP
     (c) => {
       const { kind, id } = c.req.valid("param");
       if (!options.chaos) {
-        throw new ApiError(403, "chaos_disabled", "Fault injection is disabled on this server");
+        throw new ApiError(403, "chaos_disabled", "Fault injection is disabled on this server", [
+          { field: "kind", problem: "cannot be crashed on purpose here (--no-chaos)", value: kind },
+        ]);
       }
       const { address, info } = existing(kind, id);
       if (!fleet.supervisor.crash(address)) {
-        throw new ApiError(409, "not_running", `${address} is ${info.status}, not running`);
+        throw new ApiError(
+          409,
+          "not_running",
+          `${address} is ${info.status}, not running; wait for it to run again`,
+          [{ field: "id", problem: `is ${info.status}`, value: id }],
+        );
       }
       return c.json({ address }, 202);
     },

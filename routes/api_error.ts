@@ -10,6 +10,24 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 
+/** Longest rendering of a bad value that an error echoes back. */
+const ECHO_CHARACTERS = 120;
+
+/**
+ * What an error shows of a value the caller sent: primitives as they are
+ * (long strings cut), anything else described, never a deep or huge echo.
+ */
+export function echoValue(value: unknown): unknown {
+  if (typeof value === "string") {
+    return value.length <= ECHO_CHARACTERS
+      ? value
+      : `${value.slice(0, ECHO_CHARACTERS)}… (${value.length} characters)`;
+  }
+  if (value === null || typeof value === "number" || typeof value === "boolean") return value;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return typeof value === "object" ? "an object" : String(value);
+}
+
 /** One problem with a request, naming the field and the value seen. */
 export interface FieldProblem {
   field: string;
@@ -73,7 +91,8 @@ export function fieldProblems(error: z.ZodError, input: unknown, root = ""): Fie
 }
 
 /** A 400 for a request that failed its schema. */
-export function invalidRequest(problems: FieldProblem[]): ApiError {
+export function invalidRequest(found: FieldProblem[]): ApiError {
+  const problems = found.map((p) => ("value" in p ? { ...p, value: echoValue(p.value) } : p));
   const first = problems[0];
   const seen = first && "value" in first ? ` (got ${JSON.stringify(first.value)})` : "";
   const message = first

@@ -32,8 +32,8 @@ export const MetricSchema = z.object({
     example: 0.42,
   }),
   operational_status: z.enum(["ok", "broken"]),
-  timestamp: z.number().min(946_684_800).max(32_503_680_000).openapi({
-    description: "Epoch seconds (years 2000 to 3000)",
+  timestamp: z.number().int().min(946_684_800).max(32_503_680_000).openapi({
+    description: "Epoch seconds, whole (years 2000 to 3000)",
     example: 1_767_225_600,
   }),
   time_passed_in_seconds: z.number().int().min(0).optional().openapi({

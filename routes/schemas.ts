@@ -26,8 +26,8 @@ export function errorResponse(description: string) {
 
 /** A turbine id in a path. */
 export const TurbineIdParam = z.object({
-  id: z.string().regex(/^[1-9]\d{0,6}$/, "must be a whole number from 1 to 9,999,999")
-    .transform(Number)
+  id: z.string().regex(/^[1-9]\d{0,6}$/, "must be a whole number from 1 to 1,000,000")
+    .transform(Number).pipe(z.number().max(1_000_000, "must be a whole number from 1 to 1,000,000"))
     .openapi({ param: { name: "id", in: "path" }, example: "7", type: "string" }),
 });
 

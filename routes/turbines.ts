@@ -10,7 +10,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { turbineAddress } from "../actors/protocol.ts";
 import type { TurbineState } from "../actors/turbine.ts";
 import type { Fleet } from "../fleet/fleet.ts";
-import { ApiError, parseOrReject, rejectInvalid } from "./api_error.ts";
+import { ApiError, invalidRequest, parseOrReject, rejectInvalid } from "./api_error.ts";
 import { MetricSchema } from "./metrics.ts";
 import { errorResponse, Instant, TurbineIdParam } from "./schemas.ts";
 
@@ -39,6 +39,13 @@ const MetricsQuery = z.object({
     description: "The `cursor` of the previous page",
   }),
 }).strict();
+
+/** A range whose end comes before its start is the caller's mistake, not an empty answer. */
+function checkRange({ since, until }: { since?: number; until?: number }): void {
+  if (since !== undefined && until !== undefined && until < since) {
+    throw invalidRequest([{ field: "until", problem: `is before since (${since})`, value: until }]);
+  }
+}
 
 /** The turbines routes. */
 export function turbinesRouter(fleet: Fleet): OpenAPIHono {
@@ -149,6 +156,7 @@ export function turbinesRouter(fleet: Fleet): OpenAPIHono {
     async (c) => {
       const { id } = c.req.valid("param");
       const query = c.req.valid("query");
+      checkRange(query);
       mustExist(id);
       try {
         return c.json(
@@ -188,6 +196,7 @@ export function turbinesRouter(fleet: Fleet): OpenAPIHono {
   app.get("/api/turbines/:id/metrics.jsonl", (c) => {
     const { id } = parseOrReject(TurbineIdParam, c.req.param());
     const { since, until } = parseOrReject(jsonlQuery, c.req.query());
+    checkRange({ since, until });
     mustExist(id);
     const encoder = new TextEncoder();
     let cursor: string | undefined;

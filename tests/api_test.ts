@@ -436,3 +436,28 @@ Deno.test("a stopped turbine says so, gets no ticks, and an operator can restart
     await server.close();
   }
 });
+
+Deno.test("errors echo bad values briefly and never fail on deep or huge input", async () => {
+  const server = await startServer();
+  try {
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    const nested = await post(`${server.url}/api/metrics`, deep);
+    assert.equal(nested.status, 400);
+    const huge = await post(
+      `${server.url}/post_metrics`,
+      metric(620, 0, { turbine_number: "x".repeat(1_000_000) }),
+    );
+    assert.equal(huge.status, 400);
+    assert.ok(JSON.stringify(huge.body).length < 2_000, "the echo is cut");
+    assert.match(huge.body.error.details[0].value, /1000000 characters/);
+    const fraction = await post(`${server.url}/api/metrics`, [
+      metric(621, 0, { timestamp: T + 0.5 }),
+    ]);
+    assert.equal(fraction.body.error.details[0].field, "metrics[0].timestamp");
+    const backwards = await get(`${server.url}/api/turbines/1/metrics?since=${T + 10}&until=${T}`);
+    assert.equal(backwards.status, 400);
+    assert.equal(backwards.body.error.details[0].field, "until");
+  } finally {
+    await server.close();
+  }
+});

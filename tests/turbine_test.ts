@@ -149,3 +149,17 @@ Deno.test("seconds before a repair between ticks are reported broken, those afte
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
+
+Deno.test("after a gap longer than a tick allows, a turbine reports from the tick's start, not the gap", () => {
+  let state = turbineBehaviour.init("turbine/3", params, START);
+  state = receive(state, { type: "tick", now: START + 10_000 }, START).state;
+  const resumed = receive(state, {
+    type: "tick",
+    now: START + 3_600_000,
+    from: START + 3_540_000,
+  }, START + 3_600_000);
+  const metrics = metricsOf(resumed.effects);
+  assert.equal(metrics[0].timestamp, START / 1000 + 3_541);
+  assert.equal(metrics.length, 60);
+  assert.equal(resumed.state.timePassedSeconds, 70, "the gap is not running time");
+});
