@@ -75,7 +75,7 @@ const RunRequestSchema = z.object({
 const UploadQuery = z.object({
   ...settingsShape,
   spike_threshold: z.coerce.number().positive().optional(),
-});
+}).strict();
 
 const RowCountsSchema = z.object({
   read: z.number().int(),
@@ -163,8 +163,9 @@ const PageQuery = {
   }),
 };
 
-const SummariesQuery = z.object(PageQuery);
-const AnomaliesQuery = z.object({ ...PageQuery, kind: z.enum(["turbine", "reading"]).optional() });
+const SummariesQuery = z.object(PageQuery).strict();
+const AnomaliesQuery = z.object({ ...PageQuery, kind: z.enum(["turbine", "reading"]).optional() })
+  .strict();
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
