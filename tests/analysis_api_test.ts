@@ -297,6 +297,8 @@ Deno.test("bad summary and anomaly queries are a 400 naming the parameter", asyn
       ["/api/anomalies?since=yesterday", "since"],
       ["/api/analysis/summaries?turbine=0", "turbine"],
       ["/api/analysis/summaries?cursor=nonsense", "cursor"],
+      ["/api/analysis/summaries?window=6h", "window"],
+      ["/api/anomalies?turbines=3", "turbines"],
     ];
     for (const [path, field] of cases) {
       const { status, body } = await request(app, path);
