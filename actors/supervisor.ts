@@ -160,6 +160,8 @@ export class Supervisor {
   #slots: WorkerSlot[] = [];
   #ring: HashRing | null = null;
   #ready = new Set<Address>();
+  /** Actors holding messages for full mailboxes. */
+  #backedUp = new Set<ActorRecord>();
   #asks = new Map<number, PendingAsk>();
   #nextAskId = 1;
   #nextBatch = 1;
@@ -540,12 +542,13 @@ export class Supervisor {
   }
 
   #retryOutboxes(): void {
-    for (const record of this.#actors.values()) {
+    for (const record of this.#backedUp) {
       while (record.outbox.length > 0) {
         const { to, message } = record.outbox[0];
         if (this.#enqueue(to, { message }) === "mailbox_full") break;
         record.outbox.shift();
       }
+      if (record.outbox.length === 0) this.#backedUp.delete(record);
     }
   }
 
@@ -608,6 +611,7 @@ export class Supervisor {
         case "send":
           if (this.#enqueue(effect.to, { message: effect.message }) === "mailbox_full") {
             record.outbox.push({ to: effect.to, message: effect.message });
+            this.#backedUp.add(record);
           }
           break;
         case "reply": {

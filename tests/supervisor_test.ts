@@ -168,3 +168,41 @@ Deno.test("a fleet keeps only the configured simulated days of metrics", async (
     await t.close();
   }
 });
+
+Deno.test("an actor sending into a full mailbox is held back until the message fits", async () => {
+  const t = await startTestFleet({
+    turbines: 1,
+    engineers: 1,
+    params: (p) => {
+      p.turbine.mtbfSeconds = 1e12;
+      p.engineer = { travelSeconds: [30, 30], repairSeconds: [30, 30] };
+    },
+  });
+  try {
+    t.fleet.supervisor.tell("turbine/1", { type: "force_failure" });
+    await t.fleet.runFor(20_000);
+    const assigned = t.events.find((e) => e.type === "repair.assigned");
+    assert.ok(assigned?.type === "repair.assigned");
+    const doneAt = assigned.repair.started_at! + 60_000;
+    await t.fleet.runFor(doneAt - 500 - t.clock.now());
+    assert.equal(t.fleet.supervisor.stateOf<EngineerState>("engineer/1")!.status, "repairing");
+    // The turbine is down a moment (restarting) and its mailbox full when the engineer reports.
+    assert.ok(t.fleet.supervisor.crash("turbine/1"));
+    await waitFor(() => t.fleet.supervisor.info("turbine/1")!.status === "restarting");
+    for (let i = 0; i < 1_000; i++) t.fleet.supervisor.tell("turbine/1", { type: "get_state" });
+    assert.equal(t.fleet.supervisor.tell("turbine/1", { type: "get_state" }), "mailbox_full");
+    // Straight to the engineer's reminder, without waiting for the turbine first.
+    while (t.clock.fireNext(doneAt) && t.clock.now() < doneAt);
+    await t.fleet.settle();
+    const turbine = t.fleet.supervisor.stateOf<TurbineState>("turbine/1")!;
+    assert.equal(turbine.status, "ok", "the repaired message got through once there was room");
+    assert.equal(turbine.repairsReceived, 1);
+    assert.ok(
+      t.fleet.supervisor.info("turbine/1")!.overflow >= 2,
+      "the engineer's send overflowed too",
+    );
+    assert.equal(t.fleet.supervisor.deadLetters().count, 0, "nothing was dropped");
+  } finally {
+    await t.close();
+  }
+});
