@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { HashRing } from "../actors/consistent_hash.ts";
+import { AskError } from "../actors/supervisor.ts";
 import type { EngineerState } from "../actors/engineer.ts";
 import type { TurbineState } from "../actors/turbine.ts";
 import { startTestFleet, T0, waitFor } from "./fleet_harness.ts";
@@ -202,6 +203,23 @@ Deno.test("an actor sending into a full mailbox is held back until the message f
       "the engineer's send overflowed too",
     );
     assert.equal(t.fleet.supervisor.deadLetters().count, 0, "nothing was dropped");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("an ask that gets no answer in time rejects with a timeout, and a late reply is dropped", async () => {
+  const t = await startTestFleet({ turbines: 1, engineers: 0 });
+  try {
+    assert.ok(t.fleet.supervisor.crash("turbine/1"));
+    await waitFor(() => t.fleet.supervisor.info("turbine/1")!.status === "restarting");
+    // The restart waits at least 50 ms of backoff: the ask cannot be answered in 20.
+    await assert.rejects(
+      t.fleet.supervisor.ask("turbine/1", { type: "get_state" }, 20),
+      (error: Error) => error instanceof AskError && error.reason === "timeout",
+    );
+    const state = await t.fleet.supervisor.ask<TurbineState>("turbine/1", { type: "get_state" });
+    assert.equal(state.id, 1, "asks after the restart are answered, each by its own reply");
   } finally {
     await t.close();
   }
