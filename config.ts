@@ -6,6 +6,7 @@
  */
 
 import type { Placement } from "./actors/supervisor.ts";
+import { validateVapidSubject, VapidError } from "./notifications/vapid.ts";
 
 /** The validated configuration of a server. */
 export interface Config {
@@ -28,6 +29,10 @@ export interface Config {
   retentionDays: number;
   /** The only directory whose files POST /api/analysis/runs may analyse. */
   dataDir: string;
+  /** Web Push contact; null: push alerts off. */
+  vapidSubject: string | null;
+  vapidPublicKey: string | null;
+  vapidPrivateKey: string | null;
 }
 
 interface Option {
@@ -118,6 +123,15 @@ const OPTIONS: Option[] = [
     value: "PATH",
     default: "data",
     help: "The only directory whose CSV files POST /api/analysis/runs may analyse",
+  },
+  {
+    flag: "vapid-subject",
+    env: "VAPID_SUBJECT",
+    value: "URL",
+    default: "none",
+    help:
+      "Web Push contact, mailto:you@your.domain or an https: URL; push alerts are off without " +
+      "it (keys: VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY, else made and kept in the store)",
   },
   {
     flag: "ingest-capacity",
@@ -223,6 +237,15 @@ export function parseConfig(
   const poolText = value("pool-size");
   const kv = value("kv");
   if (kv.trim() === "") throw new ConfigError(`--kv must be a file path or ":memory:", got ""`);
+  const vapidSubject = value("vapid-subject");
+  if (vapidSubject !== "none") {
+    try {
+      validateVapidSubject(vapidSubject);
+    } catch (error) {
+      if (error instanceof VapidError) throw new ConfigError(error.message);
+      throw error;
+    }
+  }
   const dataDir = value("data-dir");
   if (dataDir.trim() === "") throw new ConfigError(`--data-dir must be a directory, got ""`);
   return {
@@ -248,5 +271,8 @@ export function parseConfig(
     ingestCapacity: integer("ingest-capacity", value("ingest-capacity"), 10_000, 100_000_000),
     retentionDays: integer("retention-days", value("retention-days"), 0, 100_000),
     dataDir,
+    vapidSubject: vapidSubject === "none" ? null : vapidSubject,
+    vapidPublicKey: env.VAPID_PUBLIC_KEY || null,
+    vapidPrivateKey: env.VAPID_PRIVATE_KEY || null,
   };
 }

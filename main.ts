@@ -15,6 +15,10 @@ import { defaultActorParams } from "./actors/params.ts";
 import { turbineAddress } from "./actors/protocol.ts";
 import { type Config, ConfigError, helpText, parseConfig } from "./config.ts";
 import { Fleet } from "./fleet/fleet.ts";
+import { PushNotifier } from "./notifications/notifier.ts";
+import { loadVapidKeys } from "./notifications/vapid.ts";
+import { pushRouter, type PushRoutesContext } from "./routes/push.ts";
+import { PushStore, type VapidKeys } from "./store/push_store.ts";
 import { actorsRouter } from "./routes/actors.ts";
 import { analysisRouter } from "./routes/analysis.ts";
 import { ApiError, handleError, handleNotFound } from "./routes/api_error.ts";
@@ -39,7 +43,11 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
  * const response = await app.request("/api/health");
  * ```
  */
-export function createApp(fleet: Fleet, config: Config): OpenAPIHono {
+export function createApp(
+  fleet: Fleet,
+  config: Config,
+  push: PushRoutesContext | null = null,
+): OpenAPIHono {
   const app = new OpenAPIHono();
   app.onError(handleError);
   app.notFound(handleNotFound);
@@ -73,6 +81,7 @@ export function createApp(fleet: Fleet, config: Config): OpenAPIHono {
     "/",
     analysisRouter({ store: new AnalysisStore(fleet.store.kv), dataDir: config.dataDir }),
   );
+  app.route("/", pushRouter(push));
   app.route("/", docsRouter(app));
   app.route("/", staticRouter());
   return app;
@@ -120,6 +129,19 @@ export interface Gridfleet {
  */
 export async function startGridfleet(config: Config): Promise<Gridfleet> {
   const store = await KvStore.open(config.kv);
+  const pushStore = new PushStore(store.kv);
+  let vapid: VapidKeys | null = null;
+  if (config.vapidSubject) {
+    try {
+      vapid = await loadVapidKeys(pushStore, {
+        publicKey: config.vapidPublicKey ?? undefined,
+        privateKey: config.vapidPrivateKey ?? undefined,
+      });
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
   // Analysis runs a previous process left queued or running will never finish.
   await new AnalysisStore(store.kv).failInterruptedRuns();
   const resumeAt = await store.loadSimulationTime();
@@ -140,7 +162,13 @@ export async function startGridfleet(config: Config): Promise<Gridfleet> {
     ingestCapacity: config.ingestCapacity,
     retentionDays: config.retentionDays,
   });
-  const app = createApp(fleet, config);
+  let push: PushRoutesContext | null = null;
+  if (config.vapidSubject && vapid) {
+    const notifier = new PushNotifier({ store: pushStore, vapid, subject: config.vapidSubject });
+    notifier.start(fleet.bus);
+    push = { store: pushStore, notifier, publicKey: vapid.publicKey };
+  }
+  const app = createApp(fleet, config, push);
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   let server: Deno.HttpServer;
   try {
@@ -151,6 +179,7 @@ export async function startGridfleet(config: Config): Promise<Gridfleet> {
     }, app.fetch);
   } catch (error) {
     await fleet.stop();
+    await push?.notifier.stop();
     store.close();
     throw error;
   }
@@ -165,6 +194,8 @@ export async function startGridfleet(config: Config): Promise<Gridfleet> {
       stopping ??= (async () => {
         await server.shutdown();
         await fleet.stop();
+        // The fleet may publish while it stops, and the notifier needs the store.
+        await push?.notifier.stop();
         store.close();
       })();
       return stopping;

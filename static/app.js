@@ -57,3 +57,48 @@ async function refresh() {
 
 refresh().catch(console.error);
 setInterval(() => refresh().catch(console.error), 2000);
+
+// "Enable alerts": Web Push through the service worker at /sw.js.
+function base64UrlToBytes(text) {
+  const padded = text.replaceAll("-", "+").replaceAll("_", "/").padEnd(
+    Math.ceil(text.length / 4) * 4,
+    "=",
+  );
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+async function enableAlerts() {
+  const status = document.getElementById("alerts-status");
+  if (!("serviceWorker" in navigator) || !("PushManager" in window)) {
+    status.textContent = "This browser cannot receive push alerts.";
+    return;
+  }
+  const keyResponse = await fetch("/api/push/public-key");
+  if (!keyResponse.ok) {
+    status.textContent = "Alerts are off on this server (start it with VAPID_SUBJECT set).";
+    return;
+  }
+  const { public_key: publicKey } = await keyResponse.json();
+  const registration = await navigator.serviceWorker.register("/sw.js");
+  const subscription = await registration.pushManager.subscribe({
+    userVisibleOnly: true,
+    applicationServerKey: base64UrlToBytes(publicKey),
+  });
+  const saved = await fetch("/api/push/subscriptions", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(subscription.toJSON()),
+  });
+  status.textContent = saved.ok
+    ? "Alerts are on for this browser."
+    : saved.status === 401
+    ? "This server needs an API token to subscribe."
+    : `The server refused the subscription (HTTP ${saved.status}).`;
+}
+
+document.getElementById("enable-alerts").addEventListener("click", () => {
+  enableAlerts().catch((error) => {
+    document.getElementById("alerts-status").textContent =
+      `Alerts could not be enabled: ${error.message}`;
+  });
+});

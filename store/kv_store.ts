@@ -1,6 +1,7 @@
 /**
  * The one module that knows the Deno KV key layout of the fleet (the batch
- * analysis has its own, under `["analysis"]`, in `analysis_store.ts`).
+ * analysis has its own, under `["analysis"]`, in `analysis_store.ts`, and Web
+ * Push keys and subscriptions theirs, under `["push"]`, in `push_store.ts`).
  * Everything else reads and writes through these functions.
  *
  * Layout:

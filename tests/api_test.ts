@@ -461,3 +461,53 @@ Deno.test("errors echo bad values briefly and never fail on deep or huge input",
     await server.close();
   }
 });
+
+Deno.test("the overview page offers an Enable alerts control and its service worker is served", async () => {
+  const server = await startServer();
+  try {
+    const page = await (await fetch(`${server.url}/`)).text();
+    assert.match(page, /<button type="button" id="enable-alerts">Enable alerts<\/button>/);
+    const worker = await fetch(`${server.url}/sw.js`);
+    assert.equal(worker.status, 200);
+    assert.match(worker.headers.get("content-type")!, /javascript/);
+    assert.match(await worker.text(), /addEventListener\("push"/);
+    const key = await fetch(`${server.url}/api/push/public-key`);
+    assert.equal(key.status, 503, "push is off without a VAPID subject");
+    await key.body?.cancel();
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("with a VAPID subject the server makes and keeps a key pair across restarts", async () => {
+  const first = await startServer(["--vapid-subject", "mailto:ops@gridfleet.example.org"]);
+  let key: string;
+  try {
+    key = (await get(`${first.url}/api/push/public-key`)).body.public_key;
+    assert.match(key, /^[A-Za-z0-9_-]{87}$/);
+  } finally {
+    await first.shutdown();
+  }
+  const config = parseConfig(
+    [
+      "--port",
+      "0",
+      "--kv",
+      `${first.dir}/g.kv`,
+      "--turbines",
+      "1",
+      "--engineers",
+      "0",
+      "--vapid-subject",
+      "mailto:ops@gridfleet.example.org",
+    ],
+    {},
+  )!;
+  const second = await startGridfleet(config);
+  try {
+    assert.equal((await get(`${second.url}/api/push/public-key`)).body.public_key, key);
+  } finally {
+    await second.shutdown();
+    await Deno.remove(first.dir, { recursive: true });
+  }
+});
