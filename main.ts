@@ -23,6 +23,7 @@ import { actorsRouter } from "./routes/actors.ts";
 import { analysisRouter } from "./routes/analysis.ts";
 import { ApiError, handleError, handleNotFound } from "./routes/api_error.ts";
 import { docsRouter } from "./routes/docs.ts";
+import { eventsRouter } from "./routes/events.ts";
 import { metricsRouter } from "./routes/metrics.ts";
 import { repairsRouter } from "./routes/repairs.ts";
 import { simulationRouter } from "./routes/simulation.ts";
@@ -82,6 +83,7 @@ export function createApp(
     analysisRouter({ store: new AnalysisStore(fleet.store.kv), dataDir: config.dataDir }),
   );
   app.route("/", pushRouter(push));
+  app.route("/", eventsRouter(app, fleet.events));
   app.route("/", docsRouter(app));
   app.route("/", staticRouter());
   return app;
@@ -192,6 +194,8 @@ export async function startGridfleet(config: Config): Promise<Gridfleet> {
     store,
     shutdown() {
       stopping ??= (async () => {
+        // Live event streams never end by themselves: end them so the server can.
+        fleet.events.close();
         await server.shutdown();
         await fleet.stop();
         // The fleet may publish while it stops, and the notifier needs the store.

@@ -13,6 +13,7 @@ import { type Placement, Supervisor } from "../actors/supervisor.ts";
 import { MAX_CATCH_UP_SECONDS } from "../actors/turbine.ts";
 import type { KvStore } from "../store/kv_store.ts";
 import { EventBus } from "./event_bus.ts";
+import { EventStream } from "./event_stream.ts";
 import { MetricIngest } from "./metric_ingest.ts";
 import { RepairDesk } from "./repair_desk.ts";
 
@@ -47,6 +48,8 @@ export interface FleetOptions {
  */
 export class Fleet {
   readonly bus = new EventBus();
+  /** The bus's events numbered and kept for live pages (`GET /api/events`). */
+  readonly events = new EventStream(this.bus);
   readonly clock: RealClock | VirtualClock;
   readonly supervisor: Supervisor;
   readonly ingest: MetricIngest;
@@ -199,6 +202,7 @@ export class Fleet {
    * metrics committed, every snapshot and the simulation time persisted.
    */
   async stop(): Promise<void> {
+    this.events.close();
     this.clock.cancel(this.#tickHandle);
     clearInterval(this.#saveTimer);
     clearInterval(this.#sweepTimer);

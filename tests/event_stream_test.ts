@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { EventBus } from "../fleet/event_bus.ts";
+import { EventStream, type MetricsSummary, type StreamEvent } from "../fleet/event_stream.ts";
+import { testMetric } from "./fleet_harness.ts";
+
+function broken(turbine: number) {
+  return { type: "turbine.broken", turbine_id: turbine, at: 0, repair_id: `r-${turbine}` } as const;
+}
+
+function withStream(test: (bus: EventBus, stream: EventStream) => void): void {
+  const bus = new EventBus();
+  const stream = new EventStream(bus, { history: 5, summaryEveryMs: 60_000 });
+  try {
+    test(bus, stream);
+  } finally {
+    stream.close();
+  }
+}
+
+Deno.test("events get consecutive ids and a client resumes right after the last one it saw", () => {
+  withStream((bus, stream) => {
+    const seen: StreamEvent[] = [];
+    const first = stream.subscribe(null, (e) => seen.push(e));
+    bus.publish(broken(1));
+    bus.publish(broken(2));
+    first.close();
+    bus.publish(broken(3));
+    bus.publish(broken(4));
+    const later: StreamEvent[] = [];
+    const resumed = stream.subscribe(seen[1].id, (e) => later.push(e));
+    assert.equal(resumed.reset, false);
+    assert.deepEqual(resumed.missed.map((e) => (e.data as { turbine_id: number }).turbine_id), [
+      3,
+      4,
+    ]);
+    assert.deepEqual(
+      [...seen, ...resumed.missed].map((e) => Number(e.id.split("-")[1])),
+      [1, 2, 3, 4],
+      "no gap, no repeat",
+    );
+  });
+});
+
+Deno.test("a client whose last id is too old or from another boot is told to reset", () => {
+  withStream((bus, stream) => {
+    for (let i = 1; i <= 8; i++) bus.publish(broken(i));
+    assert.equal(stream.subscribe(`${stream.boot}-1`, () => {}).reset, true, "older than kept");
+    assert.equal(stream.subscribe("deadbeef-7", () => {}).reset, true, "another boot");
+    const current = stream.subscribe(`${stream.boot}-6`, () => {});
+    assert.equal(current.reset, false);
+    assert.equal(current.missed.length, 2);
+  });
+});
+
+Deno.test("metric batches become one summary with the latest state of each turbine", () => {
+  withStream((bus, stream) => {
+    const seen: StreamEvent[] = [];
+    stream.subscribe(null, (e) => seen.push(e));
+    bus.publish({ type: "metrics", metrics: [testMetric(2, 0), testMetric(1, 0)] });
+    bus.publish({
+      type: "metrics",
+      metrics: [testMetric(2, 1, { operational_status: "broken", power_output_in_kwh: 0 })],
+    });
+    assert.equal(seen.length, 0, "nothing per metric");
+    stream.flushSummary();
+    assert.equal(seen.length, 1);
+    const summary = seen[0].data as MetricsSummary;
+    assert.equal(seen[0].type, "metrics.summary");
+    assert.deepEqual(summary.turbines.map((t) => [t.id, t.status]), [[1, "ok"], [2, "broken"]]);
+    assert.equal(summary.energy_kwh, 0.5);
+  });
+});
+
+Deno.test("closing the stream ends every client", () => {
+  const bus = new EventBus();
+  const stream = new EventStream(bus);
+  let ended = 0;
+  stream.subscribe(null, () => {}, () => ended++);
+  stream.subscribe(null, () => {}, () => ended++);
+  stream.close();
+  assert.equal(ended, 2);
+  assert.equal(stream.clients, 0);
+});
