@@ -7,12 +7,8 @@
 
 import { captureDashboard, hasChromium, startDashboardServer } from "./dashboard_harness.ts";
 
-if (import.meta.main) {
-  const path = Deno.args[0] ?? "tests/artifacts/dashboard.png";
-  if (!hasChromium()) {
-    console.error("Cannot take a screenshot: /usr/bin/chromium is not installed.");
-    Deno.exit(1);
-  }
+/** Starts a 24-turbine fleet with one engineer (so repairs queue up) and writes its dashboard to `path`. */
+export async function writeDashboardScreenshot(path: string): Promise<void> {
   const server = await startDashboardServer([
     "--turbines",
     "24",
@@ -27,8 +23,17 @@ if (import.meta.main) {
   ]);
   try {
     await captureDashboard(server, path);
-    console.log(`Wrote ${path}`);
   } finally {
     await server.close();
   }
+}
+
+if (import.meta.main) {
+  const path = Deno.args[0] ?? "tests/artifacts/dashboard.png";
+  if (!hasChromium()) {
+    console.error("Cannot take a screenshot: /usr/bin/chromium is not installed.");
+    Deno.exit(1);
+  }
+  await writeDashboardScreenshot(path);
+  console.log(`Wrote ${path}`);
 }

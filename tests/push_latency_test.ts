@@ -2,7 +2,7 @@ import webpush from "web-push";
 import { EventBus } from "../fleet/event_bus.ts";
 import { PushNotifier } from "../notifications/notifier.ts";
 import { PushStore } from "../store/push_store.ts";
-import { PushService } from "./push_service.ts";
+import { PushService, storeSubscription } from "./push_service.ts";
 
 const EVENTS = 200;
 
@@ -24,13 +24,7 @@ Deno.test("alert latency from event to push service, p50 and p99 over 200 breakd
   const bus = new EventBus();
   const stop = notifier.start(bus);
   try {
-    const browser = service.subscribe();
-    await store.putSubscription({
-      ...browser.json,
-      kinds: null,
-      turbines: null,
-      created_at: Date.now(),
-    });
+    await storeSubscription(store, service.subscribe());
     const latencies: number[] = [];
     for (let i = 0; i < EVENTS; i++) {
       const published = performance.now();

@@ -3,7 +3,7 @@ import webpush from "web-push";
 import { EventBus } from "../fleet/event_bus.ts";
 import { PushNotifier, type PushNotifierOptions } from "../notifications/notifier.ts";
 import { PushStore, type PushSubscriptionRecord } from "../store/push_store.ts";
-import { PushService, type TestSubscription } from "./push_service.ts";
+import { PushService, storeSubscription, type TestSubscription } from "./push_service.ts";
 
 const SUBJECT = "mailto:ops@gridfleet.example.org";
 
@@ -39,15 +39,7 @@ async function harness(options: Partial<PushNotifierOptions> = {}): Promise<Harn
     store,
     bus,
     notifier,
-    async subscribe(subscription, filter = {}) {
-      await store.putSubscription({
-        ...subscription.json,
-        kinds: null,
-        turbines: null,
-        created_at: Date.now(),
-        ...filter,
-      });
-    },
+    subscribe: (subscription, filter = {}) => storeSubscription(store, subscription, filter),
     async close() {
       stop();
       await notifier.stop();

@@ -14,6 +14,7 @@ import { createECDH, type ECDH, randomBytes } from "node:crypto";
 import https from "node:https";
 import ece from "http_ece";
 import type { AlertPayload } from "../notifications/alert.ts";
+import type { PushStore, PushSubscriptionRecord } from "../store/push_store.ts";
 
 /** What a subscription endpoint does with the next requests. */
 export type EndpointBehaviour =
@@ -342,4 +343,19 @@ export class PushService {
     this.#record(id, 201);
     return new Response(null, { status: 201, headers: { location: `/message/${id}` } });
   }
+}
+
+/** Stores `subscription` as a browser would register it, with no filter unless one is given. */
+export async function storeSubscription(
+  store: PushStore,
+  subscription: TestSubscription,
+  filter: Partial<PushSubscriptionRecord> = {},
+): Promise<void> {
+  await store.putSubscription({
+    ...subscription.json,
+    kinds: null,
+    turbines: null,
+    created_at: Date.now(),
+    ...filter,
+  });
 }

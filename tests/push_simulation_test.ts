@@ -3,7 +3,7 @@ import webpush from "web-push";
 import { PushNotifier } from "../notifications/notifier.ts";
 import { PushStore } from "../store/push_store.ts";
 import { startTestFleet } from "./fleet_harness.ts";
-import { PushService } from "./push_service.ts";
+import { PushService, storeSubscription } from "./push_service.ts";
 
 Deno.test("a breakdown in a running simulation pages once, and its repair pages once", async () => {
   const service = await PushService.start();
@@ -24,13 +24,7 @@ Deno.test("a breakdown in a running simulation pages once, and its repair pages 
   });
   const stop = notifier.start(t.fleet.bus);
   try {
-    const browser = service.subscribe();
-    await store.putSubscription({
-      ...browser.json,
-      kinds: null,
-      turbines: null,
-      created_at: Date.now(),
-    });
+    await storeSubscription(store, service.subscribe());
     t.fleet.supervisor.tell("turbine/2", { type: "force_failure" });
     // Broken metrics keep coming every second until the repair: one page, not one per metric.
     await t.fleet.runFor(50_000);
