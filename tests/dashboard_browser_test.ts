@@ -97,17 +97,18 @@ browserTest(
     "--time-scale",
     "60",
     "--travel-seconds",
-    "5-5",
+    "90-90",
     "--repair-seconds",
-    "5-5",
+    "90-90",
   ],
   async (server, page, problems) => {
     await waitForFleet(page, 4);
     await post(`${server.url}/api/turbines/2/fail`);
-    // At 60× the engineer may already be on the job: broken or in repair, not ok.
+    // The episode lasts 3 s of wall time (180 simulated seconds), long enough to see; the
+    // engineer may already be on the job: broken or in repair, not ok.
     await page.locator('.tile[data-id="2"]:is([data-status="broken"], [data-status="in_repair"])')
       .waitFor({ timeout: 2_000 });
-    await tile(page, 2, "ok").waitFor({ timeout: 10_000 });
+    await tile(page, 2, "ok").waitFor({ timeout: 15_000 });
     const history = await page.evaluate(() =>
       fetch("/api/repairs?turbine=2").then((r) => r.json())
     );
