@@ -5,6 +5,7 @@
  * @module
  */
 
+import { DEVICE_ID_PATTERN, type DeviceProfile } from "./actors/device_readings.ts";
 import type { Placement } from "./actors/supervisor.ts";
 import { validateVapidSubject, VapidError } from "./notifications/vapid.ts";
 
@@ -33,6 +34,12 @@ export interface Config {
   vapidSubject: string | null;
   vapidPublicKey: string | null;
   vapidPrivateKey: string | null;
+  /** Simulated monitored devices. */
+  devices: { id: string; profile: DeviceProfile }[];
+  /** The stress model file, loaded once at start. */
+  modelPath: string;
+  /** Forecast probability at which a device alert is raised. */
+  alertThreshold: number;
 }
 
 interface Option {
@@ -61,6 +68,26 @@ const OPTIONS: Option[] = [
   },
   { flag: "turbines", value: "N", default: "10", help: "Simulated wind turbines" },
   { flag: "engineers", value: "N", default: "3", help: "Simulated repair engineers" },
+  {
+    flag: "devices",
+    value: "LIST|N",
+    default: "pc1,pc2,raspberry",
+    help: "Simulated monitored devices: ids, each with :pc or :raspberry unless its id starts " +
+      'with "pc" or "raspberry"; or a count N (half PCs, half Pis); 0 or "none" for none',
+  },
+  {
+    flag: "model",
+    env: "GRIDFLEET_MODEL",
+    value: "PATH",
+    default: "data/models/device-stress.json",
+    help: "Device stress model, made by deno task train",
+  },
+  {
+    flag: "alert-threshold",
+    value: "P",
+    default: "0.7",
+    help: "Forecast probability of stress at which a device alert is raised",
+  },
   {
     flag: "seed",
     value: "N",
@@ -158,7 +185,7 @@ export function helpText(): string {
     return `  ${name.padEnd(30)} ${o.help}${fallback}${env}`;
   });
   return [
-    "gridfleet: simulate and operate a wind-turbine fleet",
+    "gridfleet: simulate and operate a wind-turbine fleet and the machines it monitors",
     "",
     "Usage: deno task start [options]",
     "",
@@ -191,6 +218,54 @@ function range(flag: string, text: string): [number, number] {
     throw new ConfigError(`--${flag} must be MIN-MAX in seconds with MIN <= MAX, got "${text}"`);
   }
   return [low, high];
+}
+
+/**
+ * Reads `--devices`: a list of ids (profile from a `:pc`/`:raspberry` suffix
+ * or the id's start), a count, or none.
+ *
+ * @example
+ * ```ts
+ * parseDevices("pc1,lab:raspberry"); // [{ id: "pc1", profile: "pc" }, { id: "lab", profile: "raspberry" }]
+ * ```
+ */
+export function parseDevices(text: string): { id: string; profile: DeviceProfile }[] {
+  const trimmed = text.trim();
+  if (trimmed === "none" || trimmed === "0") return [];
+  if (/^\d+$/.test(trimmed)) {
+    const count = integer("devices", trimmed, 0, 10_000);
+    const pcs = Math.ceil(count / 2);
+    return Array.from(
+      { length: count },
+      (_, i) =>
+        i < pcs
+          ? { id: `pc${i + 1}`, profile: "pc" as const }
+          : { id: `raspberry${i - pcs + 1}`, profile: "raspberry" as const },
+    );
+  }
+  const devices: { id: string; profile: DeviceProfile }[] = [];
+  for (const item of trimmed.split(",")) {
+    const [id, suffix, ...rest] = item.trim().split(":");
+    if (!DEVICE_ID_PATTERN.test(id ?? "") || rest.length > 0) {
+      throw new ConfigError(
+        `--devices: "${item}" is not a device id (letters, digits, _ and -, up to 64)` +
+          ` with an optional :pc or :raspberry`,
+      );
+    }
+    const profile = suffix ??
+      (/^pc/i.test(id) ? "pc" : /^(raspberry|rpi|pi)/i.test(id) ? "raspberry" : undefined);
+    if (profile !== "pc" && profile !== "raspberry") {
+      throw new ConfigError(
+        `--devices: "${item}" needs a profile, :pc or :raspberry` +
+          (suffix === undefined ? "" : ` (got "${suffix}")`),
+      );
+    }
+    if (devices.some((d) => d.id === id)) {
+      throw new ConfigError(`--devices: "${id}" is listed twice`);
+    }
+    devices.push({ id, profile });
+  }
+  return devices;
 }
 
 /**
@@ -246,6 +321,16 @@ export function parseConfig(
       throw error;
     }
   }
+  const modelPath = value("model");
+  if (modelPath.trim() === "") throw new ConfigError(`--model must be a file path, got ""`);
+  const threshold = Number(value("alert-threshold"));
+  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(value("alert-threshold").trim()) || threshold <= 0) {
+    throw new ConfigError(
+      `--alert-threshold must be a probability above 0 and at most 1, got "${
+        value("alert-threshold")
+      }"`,
+    );
+  }
   const dataDir = value("data-dir");
   if (dataDir.trim() === "") throw new ConfigError(`--data-dir must be a directory, got ""`);
   return {
@@ -274,5 +359,8 @@ export function parseConfig(
     vapidSubject: vapidSubject === "none" ? null : vapidSubject,
     vapidPublicKey: env.VAPID_PUBLIC_KEY || null,
     vapidPrivateKey: env.VAPID_PRIVATE_KEY || null,
+    devices: parseDevices(value("devices")),
+    modelPath,
+    alertThreshold: threshold,
   };
 }

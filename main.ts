@@ -13,6 +13,7 @@ import { bodyLimit } from "hono/body-limit";
 import { RealClock } from "./actors/clock.ts";
 import { defaultActorParams } from "./actors/params.ts";
 import { turbineAddress } from "./actors/protocol.ts";
+import { parseStressModel, type StressModel } from "./actors/stress_model.ts";
 import { type Config, ConfigError, helpText, parseConfig } from "./config.ts";
 import { Fleet } from "./fleet/fleet.ts";
 import { PushNotifier } from "./notifications/notifier.ts";
@@ -21,6 +22,7 @@ import { pushRouter, type PushRoutesContext } from "./routes/push.ts";
 import { PushStore, type VapidKeys } from "./store/push_store.ts";
 import { actorsRouter } from "./routes/actors.ts";
 import { analysisRouter } from "./routes/analysis.ts";
+import { devicesRouter } from "./routes/devices.ts";
 import { ApiError, handleError, handleNotFound } from "./routes/api_error.ts";
 import { docsRouter } from "./routes/docs.ts";
 import { eventsRouter } from "./routes/events.ts";
@@ -71,6 +73,7 @@ export function createApp(
   app.route("/", actorsRouter(fleet, { chaos: config.chaos }));
   app.route("/", turbinesRouter(fleet));
   app.route("/", repairsRouter(fleet));
+  app.route("/", devicesRouter(fleet));
   app.route(
     "/",
     metricsRouter(fleet.ingest, {
@@ -130,6 +133,7 @@ export interface Gridfleet {
  * ```
  */
 export async function startGridfleet(config: Config): Promise<Gridfleet> {
+  const model = await loadStressModel(config.modelPath);
   const store = await KvStore.open(config.kv);
   const pushStore = new PushStore(store.kv);
   let vapid: VapidKeys | null = null;
@@ -147,7 +151,11 @@ export async function startGridfleet(config: Config): Promise<Gridfleet> {
   // Analysis runs a previous process left queued or running will never finish.
   await new AnalysisStore(store.kv).failInterruptedRuns();
   const resumeAt = await store.loadSimulationTime();
-  const params = defaultActorParams(config.seed);
+  const params = defaultActorParams(config.seed, {
+    model,
+    alertThreshold: config.alertThreshold,
+    simulated: Object.fromEntries(config.devices.map((d) => [d.id, d.profile])),
+  });
   params.turbine.mtbfSeconds = config.mtbfSeconds;
   params.engineer = { travelSeconds: config.travelSeconds, repairSeconds: config.repairSeconds };
   const fleet = await Fleet.start({
@@ -159,6 +167,7 @@ export async function startGridfleet(config: Config): Promise<Gridfleet> {
     params,
     turbines: config.turbines,
     engineers: config.engineers,
+    devices: config.devices,
     placement: config.placement,
     poolSize: config.poolSize,
     ingestCapacity: config.ingestCapacity,
@@ -207,6 +216,24 @@ export async function startGridfleet(config: Config): Promise<Gridfleet> {
   };
 }
 
+/** Reads the device stress model once, at start; a missing or broken file stops the start. */
+export async function loadStressModel(path: string): Promise<StressModel> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new Error(
+      `cannot read the device stress model ${path} (${(error as Error).message}); ` +
+        "make one with deno task train or point --model at one",
+    );
+  }
+  try {
+    return parseStressModel(JSON.parse(text));
+  } catch (error) {
+    throw new Error(`the device stress model ${path} is not usable: ${(error as Error).message}`);
+  }
+}
+
 async function main(): Promise<void> {
   let config: Config | null;
   try {
@@ -235,7 +262,8 @@ async function main(): Promise<void> {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   console.log(
     `gridfleet listening on ${gridfleet.url} — ${plural(config.turbines, "turbine")}, ` +
-      `${plural(config.engineers, "engineer")} in ${plural(workers, "Worker")} ` +
+      `${plural(config.engineers, "engineer")}, ${plural(config.devices.length, "device")} ` +
+      `in ${plural(workers, "Worker")} ` +
       `(${config.placement} placement), ` +
       `seed ${config.seed}, time scale ${config.timeScale}, store ${config.kv}; ` +
       `started in ${Math.round(performance.now() - started)} ms. API docs: ${gridfleet.url}/docs`,

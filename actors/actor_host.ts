@@ -10,6 +10,7 @@
 import type { Behaviour } from "./behaviour.ts";
 import { behaviours } from "./behaviours.ts";
 import type {
+  ActorParams,
   ActorSpawn,
   Address,
   Delivery,
@@ -22,6 +23,7 @@ import { parseAddress } from "./protocol.ts";
 interface HostedActor {
   behaviour: Behaviour<unknown>;
   state: unknown;
+  params: ActorParams;
 }
 
 /** Raised inside a Worker by the fault-injection command. */
@@ -89,7 +91,7 @@ export class ActorHost {
       if (!kind) throw new Error(`Cannot host "${address}": not an actor address`);
       const behaviour = behaviours[kind];
       const initial = state ?? behaviour.init(address, params, now);
-      this.#actors.set(address, { behaviour, state: initial });
+      this.#actors.set(address, { behaviour, state: initial, params });
       return initial;
     });
     return { type: "spawned", addresses: spawns.map((s) => s.address), states };
@@ -113,6 +115,7 @@ export class ActorHost {
         const transition = actor.behaviour.receive(actor.state, envelopes[handled].message, {
           address,
           now,
+          params: actor.params,
         });
         actor.state = transition.state;
         for (const effect of transition.effects) effects.push({ envelope: handled, effect });

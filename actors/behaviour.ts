@@ -14,6 +14,8 @@ export interface ActorContext {
   address: Address;
   /** Simulated time, epoch milliseconds. */
   now: number;
+  /** The parameters the actor was spawned with. */
+  params: ActorParams;
 }
 
 /** The result of handling one message. */

@@ -6,6 +6,7 @@
  */
 
 import type { Behaviour } from "./behaviour.ts";
+import { deviceBehaviour } from "./device.ts";
 import { engineerBehaviour } from "./engineer.ts";
 import type { ActorKind } from "./protocol.ts";
 import { turbineBehaviour } from "./turbine.ts";
@@ -14,4 +15,5 @@ import { turbineBehaviour } from "./turbine.ts";
 export const behaviours: Record<ActorKind, Behaviour<unknown>> = {
   turbine: turbineBehaviour as Behaviour<unknown>,
   engineer: engineerBehaviour as Behaviour<unknown>,
+  device: deviceBehaviour as Behaviour<unknown>,
 };

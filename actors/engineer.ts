@@ -36,11 +36,12 @@ function progress(
  * @example
  * ```ts
  * import { defaultActorParams } from "./params.ts";
- * const state = engineerBehaviour.init("engineer/1", defaultActorParams(42), 0);
+ * const params = defaultActorParams(42);
+ * const state = engineerBehaviour.init("engineer/1", params, 0);
  * engineerBehaviour.receive(state, {
  *   type: "assign_repair",
  *   repair: { id: "r-3-60", turbineId: 3, reportedAt: 60_000 },
- * }, { address: "engineer/1", now: 61_000 });
+ * }, { address: "engineer/1", now: 61_000, params });
  * ```
  */
 export const engineerBehaviour: Behaviour<EngineerState> = {

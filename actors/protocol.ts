@@ -5,8 +5,15 @@
  * @module
  */
 
+import type { DeviceReading } from "./device_readings.ts";
+import type { WorkloadMode } from "./device_physics.ts";
+import type { StressModel } from "./stress_model.ts";
+
 /** The kinds of actor the supervisor can host. */
-export type ActorKind = "turbine" | "engineer";
+export type ActorKind = "turbine" | "engineer" | "device";
+
+/** Every actor kind, in a stable order. */
+export const ACTOR_KINDS: readonly ActorKind[] = ["turbine", "engineer", "device"];
 
 /** An actor's address: its kind and id, e.g. `turbine/7`. */
 export type Address = `${ActorKind}/${string}`;
@@ -76,6 +83,20 @@ export interface RepairWorkDone {
   repairId: string;
 }
 
+/** Readings an external device posted, oldest first; the device actor scores them. */
+export interface ObserveReadings {
+  type: "observe";
+  readings: DeviceReading[];
+}
+
+/** An operator overrides a simulated device's workload. */
+export interface SetWorkload {
+  type: "set_workload";
+  mode: WorkloadMode;
+  /** Simulated epoch milliseconds at which the override ends, or null for open-ended. */
+  untilMs: number | null;
+}
+
 /** Ask any actor for its current state. */
 export interface GetState {
   type: "get_state";
@@ -89,7 +110,37 @@ export type ActorMessage =
   | AssignRepair
   | ArrivedAtTurbine
   | RepairWorkDone
+  | ObserveReadings
+  | SetWorkload
   | GetState;
+
+/** How a device is doing: fine, forecast to become stressed, or stressed now. */
+export type DeviceStatus = "ok" | "at_risk" | "stressed";
+
+/** A reading with what the model made of it. */
+export interface ScoredReading {
+  reading: DeviceReading;
+  /** Probability of becoming stressed within the model's horizon. */
+  probability: number;
+  status: DeviceStatus;
+  /** Version of the model that scored the reading. */
+  model: number;
+}
+
+/** One stress forecast alert: raised when the probability crosses the threshold. */
+export interface DeviceAlert {
+  /** `<device>-<epoch second>`: the same reading always gives the same id. */
+  id: string;
+  device_id: string;
+  profile: DeviceReading["profile"];
+  /** Epoch seconds of the reading that raised it. */
+  at: number;
+  probability: number;
+  threshold: number;
+  horizon_minutes: number;
+  model: number;
+  cpu_temp_c: number;
+}
 
 /** Events actors hand to the rest of the system (the ingest pipeline, the repair desk). */
 export type ActorEvent =
@@ -101,6 +152,14 @@ export type ActorEvent =
     phase: "travelling" | "repairing" | "done";
     /** Epoch milliseconds (simulated). */
     at: number;
+  }
+  | {
+    type: "device_readings";
+    device_id: string;
+    readings: ScoredReading[];
+    alerts: DeviceAlert[];
+    /** Stress episodes that began or ended among these readings, epoch seconds. */
+    transitions: { kind: "stressed" | "recovered"; at: number }[];
   };
 
 /** What a behaviour asks the runtime to do after handling a message. */
@@ -133,6 +192,17 @@ export interface ActorParams {
   seed: number;
   turbine: TurbineParams;
   engineer: EngineerParams;
+  device: DeviceParams;
+}
+
+/** How devices are simulated and judged. */
+export interface DeviceParams {
+  /** The stress model, loaded once at start; a fleet without devices needs none. */
+  model: StressModel | null;
+  /** Alert when the forecast probability reaches this. */
+  alertThreshold: number;
+  /** The simulated devices and their profiles; any other device id is an external one. */
+  simulated: Record<string, DeviceReading["profile"]>;
 }
 
 /** How simulated turbines behave. */
@@ -210,10 +280,10 @@ export function parseAddress(address: string): { kind: ActorKind; id: string } |
   if (slash < 1) return null;
   const kind = address.slice(0, slash);
   const id = address.slice(slash + 1);
-  if ((kind !== "turbine" && kind !== "engineer") || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+  if (!(ACTOR_KINDS as readonly string[]).includes(kind) || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
     return null;
   }
-  return { kind, id };
+  return { kind: kind as ActorKind, id };
 }
 
 /** The address of turbine `n`. */
@@ -224,4 +294,9 @@ export function turbineAddress(n: number): Address {
 /** The address of engineer `n`. */
 export function engineerAddress(n: number): Address {
   return `engineer/${n}`;
+}
+
+/** The address of device `id`. */
+export function deviceAddress(id: string): Address {
+  return `device/${id}`;
 }

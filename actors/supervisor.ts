@@ -179,6 +179,11 @@ export class Supervisor {
   #deadLetterCount = 0;
   #messagesDelivered = 0;
 
+  /** The parameters every actor is spawned with. */
+  get params(): ActorParams {
+    return this.#options.params;
+  }
+
   /** Restarts allowed within the window before an actor is stopped. */
   get maxRestarts(): number {
     return this.#options.maxRestarts;

@@ -115,10 +115,12 @@ function emitUntil(state: TurbineState, now: number, from = -Infinity): Transiti
  * @example
  * ```ts
  * import { defaultActorParams } from "./params.ts";
- * let state = turbineBehaviour.init("turbine/1", defaultActorParams(42), 0);
+ * const params = defaultActorParams(42);
+ * let state = turbineBehaviour.init("turbine/1", params, 0);
  * const next = turbineBehaviour.receive(state, { type: "tick", now: 5_000 }, {
  *   address: "turbine/1",
  *   now: 5_000,
+ *   params,
  * });
  * ```
  */

@@ -3,10 +3,13 @@
  *
  * - actor messages/s through the supervisor, for both placements;
  * - start time and RSS of a server with N actors, for both placements;
- * - `POST /api/metrics` metrics/s with durable commit, single and batched.
+ * - `POST /api/metrics` metrics/s with durable commit, single and batched;
+ * - device readings: the stress model's cost per reading, and readings
+ *   simulated, scored and stored per second by a fleet of devices.
  *
  * Each figure is measured here, on this machine, and printed; nothing is
- * asserted. Options: `--quick` for a short run.
+ * asserted. Options: `--quick` for a short run; `--only actors|restart|startup|ingest|devices`
+ * (repeatable) for some of it.
  *
  * @module
  */
@@ -14,11 +17,19 @@
 import { VirtualClock } from "../actors/clock.ts";
 import { defaultActorParams } from "../actors/params.ts";
 import type { Address } from "../actors/protocol.ts";
+import { createDeviceSim, stepDevice } from "../actors/device_physics.ts";
+import type { DeviceReading } from "../actors/device_readings.ts";
+import { Random } from "../actors/random.ts";
+import { predictStress } from "../actors/stress_model.ts";
 import { type Placement, Supervisor } from "../actors/supervisor.ts";
+import { Fleet } from "../fleet/fleet.ts";
+import { loadStressModel } from "../main.ts";
 import { KvStore } from "../store/kv_store.ts";
 import { spawnServer } from "../tests/server_process.ts";
 
 const quick = Deno.args.includes("--quick");
+const only = Deno.args.flatMap((arg, i) => Deno.args[i - 1] === "--only" ? [arg] : []);
+const wanted = (section: string) => only.length === 0 || only.includes(section);
 const T = 1_767_225_600;
 
 function rate(count: number, ms: number): string {
@@ -251,11 +262,79 @@ async function ingest(seconds: number): Promise<void> {
   await Deno.remove(dir, { recursive: true });
 }
 
+const MODEL = new URL("../data/models/device-stress.json", import.meta.url).pathname;
+
+/** The model's cost per reading: one prediction over a full window. */
+async function predictionCost(predictions: number): Promise<void> {
+  const model = await loadStressModel(MODEL);
+  const random = new Random(7);
+  let sim = createDeviceSim("pc", random, T * 1000);
+  const window: DeviceReading[] = [];
+  for (let i = 0; i < model.windowReadings; i++) {
+    const stepped = stepDevice(sim, random, "bench", T + i * 5);
+    sim = stepped.sim;
+    window.push(stepped.reading);
+  }
+  let sum = 0;
+  const started = performance.now();
+  for (let i = 0; i < predictions; i++) sum += predictStress(model, window);
+  const ms = performance.now() - started;
+  console.log(
+    `stress model: ${(ms * 1000 / predictions).toFixed(1)} µs per prediction over ` +
+      `${model.windowReadings} readings (${rate(predictions, ms)}; checksum ${sum.toFixed(2)})`,
+  );
+}
+
+/** Devices simulated, scored in their actors and stored in a KV file, on a virtual clock. */
+async function deviceFleet(devices: number, minutes: number): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "gridfleet-bench-devices-" });
+  const store = await KvStore.open(`${dir}/g.kv`);
+  const list = Array.from({ length: devices }, (_, i) => ({
+    id: `d${i + 1}`,
+    profile: i % 2 === 0 ? "pc" as const : "raspberry" as const,
+  }));
+  const clock = new VirtualClock(T * 1000);
+  const fleet = await Fleet.start({
+    store,
+    clock,
+    params: defaultActorParams(1, {
+      model: await loadStressModel(MODEL),
+      simulated: Object.fromEntries(list.map((d) => [d.id, d.profile])),
+    }),
+    turbines: 0,
+    engineers: 0,
+    devices: list,
+    placement: "pool",
+    tickMs: 5_000,
+  });
+  const started = performance.now();
+  await fleet.runFor(minutes * 60_000);
+  const ms = performance.now() - started;
+  const readings = devices * minutes * 12;
+  console.log(
+    `devices, pool placement, ${devices} devices × ${minutes} simulated min: ` +
+      `${rate(readings, ms)} readings simulated, scored and stored`,
+  );
+  await fleet.stop();
+  store.close();
+  await Deno.remove(dir, { recursive: true });
+}
+
 console.log(`gridfleet bench on ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`);
-await actorMessages("pool", 1000, quick ? 100 : 1000);
-await actorMessages("worker", 50, quick ? 200 : 2000);
-await restartLatency("worker", quick ? 5 : 20);
-await restartLatency("pool", quick ? 5 : 20);
-await startup("worker", 10);
-await startup("pool", quick ? 1000 : 10_000);
-await ingest(quick ? 2 : 5);
+if (wanted("actors")) {
+  await actorMessages("pool", 1000, quick ? 100 : 1000);
+  await actorMessages("worker", 50, quick ? 200 : 2000);
+}
+if (wanted("restart")) {
+  await restartLatency("worker", quick ? 5 : 20);
+  await restartLatency("pool", quick ? 5 : 20);
+}
+if (wanted("startup")) {
+  await startup("worker", 10);
+  await startup("pool", quick ? 1000 : 10_000);
+}
+if (wanted("ingest")) await ingest(quick ? 2 : 5);
+if (wanted("devices")) {
+  await predictionCost(quick ? 20_000 : 200_000);
+  await deviceFleet(quick ? 100 : 1000, quick ? 2 : 10);
+}

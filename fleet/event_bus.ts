@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Address, TurbineMetric } from "../actors/protocol.ts";
+import type { Address, DeviceAlert, ScoredReading, TurbineMetric } from "../actors/protocol.ts";
 import type { RepairJob } from "../store/kv_store.ts";
 
 /** Everything the fleet announces. Times are epoch milliseconds of simulated time. */
@@ -23,7 +23,10 @@ export type FleetEvent =
   | { type: "repair.waiting"; repair: RepairJob; waiting: number }
   | { type: "actor.restarted"; address: Address; restarts: number; error: string }
   | { type: "actor.stopped"; address: Address; restarts: number; error: string }
-  | { type: "simulation.paused" | "simulation.resumed"; at: number };
+  | { type: "simulation.paused" | "simulation.resumed"; at: number }
+  | { type: "device.readings"; readings: ScoredReading[] }
+  | { type: "device.stress_predicted"; alert: DeviceAlert }
+  | { type: "device.stressed" | "device.recovered"; device_id: string; at: number };
 
 /** A subscriber; it must not throw (errors are logged and swallowed so one bad listener cannot stop the bus). */
 export type FleetListener = (event: FleetEvent) => void;

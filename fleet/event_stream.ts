@@ -1,13 +1,17 @@
 /**
  * The fleet's events as a numbered stream for live pages: every event gets an
  * id, the most recent ones are kept so a reconnecting client resumes after the
- * last id it saw, and metric batches are downsampled to one summary a second.
+ * last id it saw, and metric batches are downsampled to one summary a second;
+ * device readings are gathered into one event a second too.
  *
  * @module
  */
 
-import type { TurbineMetric } from "../actors/protocol.ts";
+import type { ScoredReading, TurbineMetric } from "../actors/protocol.ts";
 import type { EventBus, FleetEvent } from "./event_bus.ts";
+
+/** Readings per device kept for one second's `device.readings` event. */
+const DEVICE_READINGS_PER_SUMMARY = 24;
 
 /** An event as sent to live clients. */
 export interface StreamEvent {
@@ -59,6 +63,7 @@ export class EventStream {
   #listeners = new Map<(event: StreamEvent) => void, () => void>();
   #pending = new Map<number, TurbineMetric>();
   #energy = 0;
+  #deviceReadings = new Map<string, ScoredReading[]>();
   #timer: ReturnType<typeof setInterval>;
   #unsubscribe: () => void;
 
@@ -111,12 +116,23 @@ export class EventStream {
     for (const onClose of closers) onClose();
   }
 
-  /** Sends the metrics gathered since the last summary, if any. */
+  /** Sends the metrics and device readings gathered since the last summary, if any. */
   flushSummary(): void {
     this.#summarise();
   }
 
   #onEvent(event: FleetEvent): void {
+    if (event.type === "device.readings") {
+      for (const scored of event.readings) {
+        const id = scored.reading.device_id;
+        const kept = this.#deviceReadings.get(id) ?? [];
+        kept.push(scored);
+        // A sped-up simulation makes many readings a second; a page needs the recent ones.
+        if (kept.length > DEVICE_READINGS_PER_SUMMARY) kept.shift();
+        this.#deviceReadings.set(id, kept);
+      }
+      return;
+    }
     if (event.type !== "metrics") {
       const { type, ...data } = event;
       this.#emit(type, data);
@@ -132,6 +148,11 @@ export class EventStream {
   }
 
   #summarise(): void {
+    if (this.#deviceReadings.size > 0) {
+      const readings = [...this.#deviceReadings.values()].flat();
+      this.#deviceReadings.clear();
+      this.#emit("device.readings", { readings });
+    }
     if (this.#pending.size === 0) return;
     const latest = [...this.#pending.values()].sort((a, b) => a.turbine_number - b.turbine_number);
     const summary: MetricsSummary = {

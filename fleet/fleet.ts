@@ -1,17 +1,21 @@
 /**
- * The fleet: the supervisor with its turbines and engineers, the metric ingest
- * pipeline, the repair desk, the simulation clock that drives them and the event
- * bus they report to, wired together.
+ * The fleet: the supervisor with its turbines, engineers and monitored devices,
+ * the metric ingest pipeline, the repair desk, the device monitor, the
+ * simulation clock that drives them and the event bus they report to, wired
+ * together.
  *
  * @module
  */
 
 import { RealClock, VirtualClock } from "../actors/clock.ts";
-import { engineerAddress, turbineAddress } from "../actors/protocol.ts";
+import type { DeviceProfile } from "../actors/device_readings.ts";
+import { deviceAddress, engineerAddress, turbineAddress } from "../actors/protocol.ts";
 import type { ActorEvent, ActorParams, Address } from "../actors/protocol.ts";
 import { type Placement, Supervisor } from "../actors/supervisor.ts";
 import { MAX_CATCH_UP_SECONDS } from "../actors/turbine.ts";
+import { DeviceStore } from "../store/device_store.ts";
 import type { KvStore } from "../store/kv_store.ts";
+import { DeviceMonitor } from "./device_monitor.ts";
 import { EventBus } from "./event_bus.ts";
 import { EventStream } from "./event_stream.ts";
 import { MetricIngest } from "./metric_ingest.ts";
@@ -24,6 +28,8 @@ export interface FleetOptions {
   params: ActorParams;
   turbines: number;
   engineers: number;
+  /** Simulated devices; default none. Their profiles must also be in `params.device.simulated`. */
+  devices?: { id: string; profile: DeviceProfile }[];
   placement?: Placement;
   poolSize?: number;
   /** Lockstep delivery, for runs that must repeat exactly (virtual clock). */
@@ -54,9 +60,13 @@ export class Fleet {
   readonly supervisor: Supervisor;
   readonly ingest: MetricIngest;
   readonly desk: RepairDesk;
+  readonly devices: DeviceMonitor;
   readonly store: KvStore;
   readonly turbines: Address[];
   readonly engineers: Address[];
+  /** The simulated devices' actors (external devices get theirs when they first report). */
+  readonly simulatedDevices: Address[];
+  #deviceList: { id: string; profile: DeviceProfile }[];
   readonly startedAt = Date.now();
   #tickMs: number;
   #tickHandle = 0;
@@ -70,6 +80,16 @@ export class Fleet {
     this.clock = options.clock;
     this.turbines = Array.from({ length: options.turbines }, (_, i) => turbineAddress(i + 1));
     this.engineers = Array.from({ length: options.engineers }, (_, i) => engineerAddress(i + 1));
+    this.#deviceList = options.devices ?? [];
+    for (const { id, profile } of this.#deviceList) {
+      if (options.params.device.simulated[id] !== profile) {
+        throw new Error(`Device ${id} (${profile}) is missing from params.device.simulated`);
+      }
+    }
+    if (this.#deviceList.length > 0 && !options.params.device.model) {
+      throw new Error("Simulated devices need a stress model");
+    }
+    this.simulatedDevices = this.#deviceList.map(({ id }) => deviceAddress(id));
     const scale = this.clock instanceof RealClock ? this.clock.timeScale : 1;
     this.#retentionDays = options.retentionDays ?? 0;
     // A tick every 100 ms of wall time when sped up, within what a turbine back-fills.
@@ -111,6 +131,7 @@ export class Fleet {
         }
       },
     });
+    this.devices = new DeviceMonitor(new DeviceStore(this.store.kv), this.bus, this.supervisor);
     this.desk = new RepairDesk(
       this.store,
       this.bus,
@@ -124,7 +145,12 @@ export class Fleet {
   static async start(options: FleetOptions): Promise<Fleet> {
     const fleet = new Fleet(options);
     await fleet.ingest.load();
-    await fleet.supervisor.start([...fleet.turbines, ...fleet.engineers]);
+    await fleet.devices.load(fleet.#deviceList);
+    await fleet.supervisor.start([
+      ...fleet.turbines,
+      ...fleet.engineers,
+      ...fleet.simulatedDevices,
+    ]);
     await fleet.desk.load();
     fleet.#scheduleTick(fleet.clock.now());
     if (fleet.clock instanceof RealClock) {
@@ -160,8 +186,8 @@ export class Fleet {
   }
 
   /**
-   * Deletes metrics older than the retention horizon (simulated time); returns
-   * how many segments went.
+   * Deletes metrics and device readings older than the retention horizon
+   * (simulated time); returns how many metric segments and readings went.
    */
   async sweep(): Promise<number> {
     if (this.#retentionDays <= 0) return 0;
@@ -171,6 +197,7 @@ export class Fleet {
       for (const record of this.ingest.latestAll()) {
         deleted += await this.store.deleteMetricsBefore(record.turbine_id, cutoff);
       }
+      deleted += await this.devices.deleteReadingsBefore(cutoff);
     } catch (error) {
       console.error(`The retention sweep failed: ${(error as Error).message}`);
     }
@@ -182,9 +209,10 @@ export class Fleet {
     for (let round = 0; round < 1000; round++) {
       await this.supervisor.whenIdle();
       await this.ingest.drain();
+      await this.devices.drain();
       await this.desk.settled();
       await this.supervisor.whenIdle();
-      if (this.ingest.queued === 0) return;
+      if (this.ingest.queued === 0 && this.devices.queued === 0) return;
     }
   }
 
@@ -209,6 +237,9 @@ export class Fleet {
     if (this.clock instanceof RealClock) this.clock.dispose();
     await this.supervisor.stop();
     await this.ingest.drain();
+    await this.devices.drain().catch((error) =>
+      console.error(`Device readings were not all stored: ${error.message}`)
+    );
     await this.desk.settled();
     await this.#saveTime();
   }
@@ -219,6 +250,7 @@ export class Fleet {
       // A turbine back-fills a late tick or a quick restart, not a stretch the fleet was down.
       const from = next - Math.max(3 * this.#tickMs, 60_000);
       this.supervisor.broadcast(this.turbines, { type: "tick", now: next, from });
+      this.supervisor.broadcast(this.simulatedDevices, { type: "tick", now: next, from });
       this.#scheduleTick(next);
     });
   }
@@ -230,6 +262,8 @@ export class Fleet {
       case "repair_progress":
         this.desk.progress(event);
         return;
+      case "device_readings":
+        return this.devices.enqueue(event);
     }
   }
 

@@ -15,6 +15,7 @@ export const ALERT_KINDS = [
   "turbine.repaired",
   "repair.waiting",
   "actor.stopped",
+  "device.stress_predicted",
 ] as const;
 
 /** One alert kind. */
@@ -29,7 +30,13 @@ export interface AlertPayload {
   url: string;
   /** Also the notification's tag, so a newer alert replaces an older one on screen. */
   topic: string;
-  ids: { turbine_id?: number; repair_id?: string; address?: string };
+  ids: {
+    turbine_id?: number;
+    repair_id?: string;
+    address?: string;
+    device_id?: string;
+    alert_id?: string;
+  };
   /** Epoch ms of simulated time. */
   at: number;
 }
@@ -53,6 +60,8 @@ export const TTL_SECONDS: Record<AlertKind, number> = {
   "actor.stopped": 24 * 3600,
   "repair.waiting": 3600,
   "turbine.repaired": 4 * 3600,
+  // A forecast of stress within minutes is stale within the hour.
+  "device.stress_predicted": 3600,
 };
 
 /**
@@ -145,6 +154,25 @@ export function alertFor(event: FleetEvent): Alert | null {
             ...(turbine ? { turbine_id: Number(turbine) } : {}),
           },
           at: Date.now(),
+        },
+      };
+    }
+    case "device.stress_predicted": {
+      const { alert } = event;
+      const percent = Math.round(alert.probability * 100);
+      return {
+        episode: `stress:${alert.id}`,
+        ttl: TTL_SECONDS["device.stress_predicted"],
+        urgency: "high",
+        payload: {
+          kind: event.type,
+          title: `${alert.device_id} is about to be stressed`,
+          body: `${percent} % chance of stress within ${alert.horizon_minutes} minutes ` +
+            `(CPU at ${alert.cpu_temp_c} °C). Is this right? Tell us on the dashboard.`,
+          url: `/?device=${encodeURIComponent(alert.device_id)}`,
+          topic: topicOf(`device-${alert.device_id}-stress`),
+          ids: { device_id: alert.device_id, alert_id: alert.id },
+          at: alert.at * 1000,
         },
       };
     }

@@ -270,5 +270,8 @@ export function wants(subscription: PushSubscriptionRecord, alert: Alert): boole
   if (subscription.turbines && ids.turbine_id !== undefined) {
     return subscription.turbines.includes(ids.turbine_id);
   }
+  if (subscription.devices && ids.device_id !== undefined) {
+    return subscription.devices.includes(ids.device_id);
+  }
   return true;
 }

@@ -6,14 +6,14 @@
  */
 
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Address } from "../actors/protocol.ts";
+import { ACTOR_KINDS, type Address } from "../actors/protocol.ts";
 import type { Fleet } from "../fleet/fleet.ts";
 import { ApiError, rejectInvalid } from "./api_error.ts";
 import { errorResponse } from "./schemas.ts";
 
 const ActorSchema = z.object({
   address: z.string().openapi({ example: "turbine/7" }),
-  kind: z.enum(["turbine", "engineer"]),
+  kind: z.enum(ACTOR_KINDS as ["turbine", "engineer", "device"]),
   worker: z.number().int().openapi({ description: "Id of the Worker hosting the actor" }),
   status: z.enum(["starting", "running", "restarting", "stopped"]),
   restarts: z.number().int(),
@@ -73,7 +73,9 @@ export function actorsRouter(fleet: Fleet, options: ActorsRouterOptions): OpenAP
   );
 
   const ActorParam = z.object({
-    kind: z.enum(["turbine", "engineer"]).openapi({ param: { name: "kind", in: "path" } }),
+    kind: z.enum(ACTOR_KINDS as ["turbine", "engineer", "device"]).openapi({
+      param: { name: "kind", in: "path" },
+    }),
     id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).openapi({ param: { name: "id", in: "path" } }),
   });
   const actorResponse = (description: string) => ({

@@ -7,6 +7,7 @@
 
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createECDH } from "node:crypto";
+import { DEVICE_ID_PATTERN } from "../actors/device_readings.ts";
 import { ALERT_KINDS } from "../notifications/alert.ts";
 import type { PushNotifier } from "../notifications/notifier.ts";
 import { decodeBase64Url } from "../notifications/vapid.ts";
@@ -57,12 +58,17 @@ const SubscriptionSchema = z.object({
       description: "Turbines whose alerts are wanted (default: all); alerts about no turbine " +
         "(an engineer stopped) always pass",
     }),
+  devices: z.array(z.string().regex(DEVICE_ID_PATTERN, "must be a device id")).min(1).max(10_000)
+    .optional().openapi({
+      description: "Devices whose alerts are wanted, e.g. the owner's machines (default: all)",
+    }),
 }).openapi("PushSubscription");
 
 const StoredSubscriptionSchema = SubscriptionSchema.extend({
   expirationTime: z.number().nullable(),
   kinds: z.array(z.enum(ALERT_KINDS)).nullable(),
   turbines: z.array(z.number()).nullable(),
+  devices: z.array(z.string()).nullable(),
   created_at: z.number(),
 }).openapi("StoredPushSubscription");
 
@@ -156,6 +162,7 @@ export function pushRouter(push: PushRoutesContext | null): OpenAPIHono {
         keys: body.keys,
         kinds: body.kinds ? [...new Set(body.kinds)] : null,
         turbines: body.turbines ? [...new Set(body.turbines)] : null,
+        devices: body.devices ? [...new Set(body.devices)] : null,
         created_at: Date.now(),
       };
       await store.putSubscription(record);

@@ -437,18 +437,14 @@ export class KvStore implements SnapshotStore {
   }
 
   async saveSnapshots(snapshots: Map<Address, ActorSnapshot>): Promise<void> {
-    let op = this.kv.atomic();
-    let mutations = 0;
+    // A turbine's snapshot is about 1 KB, a device's (its window of readings) up to ~30 KB:
+    // commits are cut by size as well as by count.
+    const batch = this.#batch();
     for (const [address, snapshot] of snapshots) {
-      op.set(["actor", address], snapshot);
-      // A snapshot is about 1 KB: 500 of them stay well inside the commit limits.
-      if (++mutations === 500) {
-        await op.commit();
-        op = this.kv.atomic();
-        mutations = 0;
-      }
+      await batch.reserve(1, JSON.stringify(snapshot).length + 64);
+      batch.op.set(["actor", address], snapshot);
     }
-    if (mutations > 0) await op.commit();
+    await batch.flush();
   }
 
   // ---- alarms and the simulation clock ----

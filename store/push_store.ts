@@ -28,6 +28,8 @@ export interface PushSubscriptionRecord {
   kinds: AlertKind[] | null;
   /** Turbines whose alerts are wanted; null: all. Alerts about no turbine always pass. */
   turbines: number[] | null;
+  /** Devices whose alerts are wanted (an owner's machines); null or absent: all. */
+  devices?: string[] | null;
   /** Epoch ms (wall) of the subscription. */
   created_at: number;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, helpText, parseConfig } from "../config.ts";
+import { ConfigError, helpText, parseConfig, parseDevices } from "../config.ts";
 
 Deno.test("config defaults match the documented ones", () => {
   const config = parseConfig([], {})!;
@@ -61,5 +61,47 @@ Deno.test("bad configuration names the flag and the value", () => {
       () => parseConfig(args, {}),
       (e: Error) => e instanceof ConfigError && message.test(e.message),
     );
+  }
+});
+
+Deno.test("devices: pc1, pc2 and raspberry by default; lists, counts and none", () => {
+  const config = parseConfig([], {})!;
+  assert.deepEqual(config.devices, [
+    { id: "pc1", profile: "pc" },
+    { id: "pc2", profile: "pc" },
+    { id: "raspberry", profile: "raspberry" },
+  ]);
+  assert.equal(config.modelPath, "data/models/device-stress.json");
+  assert.equal(config.alertThreshold, 0.7);
+  assert.deepEqual(parseDevices("lab:raspberry, desk:pc,rpi-3"), [
+    { id: "lab", profile: "raspberry" },
+    { id: "desk", profile: "pc" },
+    { id: "rpi-3", profile: "raspberry" },
+  ]);
+  assert.deepEqual(parseDevices("3").map((d) => d.id), ["pc1", "pc2", "raspberry1"]);
+  assert.deepEqual(parseDevices("none"), []);
+  assert.deepEqual(parseDevices("0"), []);
+  assert.equal(parseConfig(["--alert-threshold", "0.85"], {})!.alertThreshold, 0.85);
+  assert.equal(parseConfig(["--model", "m.json"], {})!.modelPath, "m.json");
+});
+
+Deno.test("bad device flags are one line naming the flag and the value", () => {
+  const cases: [string[], RegExp][] = [
+    [["--devices", "lab"], /--devices: "lab" needs a profile, :pc or :raspberry/],
+    [["--devices", "lab:toaster"], /--devices: "lab:toaster" needs a profile.*got "toaster"/],
+    [["--devices", "a/b:pc"], /--devices: "a\/b:pc" is not a device id/],
+    [["--devices", "pc1,pc1"], /--devices: "pc1" is listed twice/],
+    [["--devices", ""], /--devices: "" is not a device id/],
+    [["--alert-threshold", "1.5"], /--alert-threshold must be a probability.*got "1.5"/],
+    [["--alert-threshold", "0"], /--alert-threshold must be a probability.*got "0"/],
+    [["--alert-threshold", "high"], /--alert-threshold.*got "high"/],
+    [["--model", ""], /--model must be a file path/],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(() => parseConfig(args, {}), (error: Error) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.match(error.message, message);
+      return true;
+    });
   }
 });

@@ -18,8 +18,9 @@ Deno.test({
     const server = await spawnServer(["--kv", `${dir}/g.kv`, "--time-scale", "60", "--seed", "1"]);
     try {
       const { actors } = await getJson(`${server.url}/api/actors`);
-      assert.equal(actors.length, 13);
-      assert.equal(new Set(actors.map((a: { worker: number }) => a.worker)).size, 13);
+      // 10 turbines, 3 engineers and the 3 default devices, each in its own Worker.
+      assert.equal(actors.length, 16);
+      assert.equal(new Set(actors.map((a: { worker: number }) => a.worker)).size, 16);
 
       let done:
         | { id: string; turbine: number; reported_at: string; finished_at: string }

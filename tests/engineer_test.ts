@@ -7,7 +7,7 @@ const params = defaultActorParams(3);
 const job = { id: "r-4-100", turbineId: 4, reportedAt: 100_000 };
 
 function receive(state: EngineerState, message: ActorMessage, now: number) {
-  return engineerBehaviour.receive(state, message, { address: "engineer/2", now });
+  return engineerBehaviour.receive(state, message, { address: "engineer/2", now, params });
 }
 
 function reminder(effects: Effect[]) {

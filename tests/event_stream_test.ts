@@ -71,6 +71,45 @@ Deno.test("metric batches become one summary with the latest state of each turbi
   });
 });
 
+Deno.test("device readings are gathered into one event a second, the recent ones per device", () => {
+  withStream((bus, stream) => {
+    const seen: StreamEvent[] = [];
+    stream.subscribe(null, (e) => seen.push(e));
+    const scored = (id: string, timestamp: number) => ({
+      reading: {
+        device_id: id,
+        profile: "pc" as const,
+        timestamp,
+        cpu_clock_mhz: 3000,
+        cpu_temp_c: 50,
+        cpu_load_percent: 10,
+        cpu_power_w: 8,
+        fan_cfm: 20,
+      },
+      probability: 0.1,
+      status: "ok" as const,
+      model: 1,
+    });
+    for (let i = 0; i < 30; i++) {
+      bus.publish({ type: "device.readings", readings: [scored("a", i * 5), scored("b", i * 5)] });
+    }
+    bus.publish({ type: "device.stressed", device_id: "a", at: 150_000 });
+    assert.deepEqual(seen.map((e) => e.type), ["device.stressed"], "alerts go out at once");
+    stream.flushSummary();
+    assert.equal(seen.length, 2);
+    const { readings } = seen[1].data as {
+      readings: { reading: { device_id: string; timestamp: number } }[];
+    };
+    const of = (id: string) => readings.filter((r) => r.reading.device_id === id);
+    assert.equal(of("a").length, 24);
+    assert.equal(of("a").at(-1)!.reading.timestamp, 145);
+    assert.equal(of("a")[0].reading.timestamp, 30);
+    assert.equal(of("b").length, 24);
+    stream.flushSummary();
+    assert.equal(seen.length, 2, "nothing new, nothing sent");
+  });
+});
+
 Deno.test("closing the stream ends every client", () => {
   const bus = new EventBus();
   const stream = new EventStream(bus);

@@ -7,11 +7,16 @@
 
 import { VirtualClock } from "../actors/clock.ts";
 import { defaultActorParams } from "../actors/params.ts";
+import type { DeviceProfile } from "../actors/device_readings.ts";
 import type { ActorParams, TurbineMetric } from "../actors/protocol.ts";
 import type { Placement } from "../actors/supervisor.ts";
 import type { FleetEvent } from "../fleet/event_bus.ts";
 import { Fleet } from "../fleet/fleet.ts";
+import { loadStressModel } from "../main.ts";
 import { KvStore } from "../store/kv_store.ts";
+
+/** The committed device stress model, as the server loads it. */
+export const MODEL_PATH = new URL("../data/models/device-stress.json", import.meta.url).pathname;
 
 /** The start of simulated time in tests: 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -58,6 +63,8 @@ export interface TestFleetOptions {
   kvPath?: string;
   maxRestarts?: number;
   retentionDays?: number;
+  /** Simulated devices; given (even empty), the committed stress model is loaded. */
+  devices?: { id: string; profile: DeviceProfile }[];
 }
 
 /** Starts a deterministic fleet on a virtual clock. */
@@ -66,7 +73,11 @@ export async function startTestFleet(options: TestFleetOptions = {}): Promise<Te
   const kvPath = options.kvPath ?? ":memory:";
   const store = await KvStore.open(kvPath);
   const clock = new VirtualClock(T0);
-  const params = defaultActorParams(options.seed ?? 42);
+  const devices = options.devices ?? [];
+  const params = defaultActorParams(options.seed ?? 42, {
+    model: options.devices ? await loadStressModel(MODEL_PATH) : null,
+    simulated: Object.fromEntries(devices.map((d) => [d.id, d.profile])),
+  });
   options.params?.(params);
   const fleet = await Fleet.start({
     store,
@@ -74,6 +85,7 @@ export async function startTestFleet(options: TestFleetOptions = {}): Promise<Te
     params,
     turbines: options.turbines ?? 3,
     engineers: options.engineers ?? 1,
+    devices,
     placement: options.placement ?? "pool",
     poolSize: options.poolSize ?? 2,
     deterministic: true,

@@ -8,7 +8,7 @@ const START = Date.UTC(2026, 0, 1);
 const params = defaultActorParams(7);
 
 function receive(state: TurbineState, message: ActorMessage, now: number) {
-  return turbineBehaviour.receive(state, message, { address: "turbine/3", now });
+  return turbineBehaviour.receive(state, message, { address: "turbine/3", now, params });
 }
 
 function metricsOf(effects: Effect[]): TurbineMetric[] {

@@ -1,0 +1,304 @@
+/**
+ * The fleet's side of monitored devices: the registry of every device, the
+ * path their scored readings take into Deno KV (batched, written before they
+ * are announced), the events and alerts that follow, and the entry point for
+ * readings posted from outside, which it hands to each device's actor.
+ *
+ * @module
+ */
+
+import type { DeviceState } from "../actors/device.ts";
+import { workloadOf } from "../actors/device_physics.ts";
+import type { DeviceProfile, DeviceReading } from "../actors/device_readings.ts";
+import type { ActorEvent, DeviceAlert, ScoredReading } from "../actors/protocol.ts";
+import { deviceAddress } from "../actors/protocol.ts";
+import type { Supervisor } from "../actors/supervisor.ts";
+import type { DeviceCommit, DeviceRecord, DeviceStore } from "../store/device_store.ts";
+import type { EventBus } from "./event_bus.ts";
+
+type DeviceReadingsEvent = Extract<ActorEvent, { type: "device_readings" }>;
+
+/** Why readings from outside were refused; the HTTP edge turns it into a 4xx naming the field. */
+export class ReadingRejected extends Error {
+  constructor(
+    readonly status: 404 | 409,
+    readonly field: string,
+    readonly value: unknown,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ReadingRejected";
+  }
+}
+
+/** At most this many external devices; a new one beyond it is refused. */
+export const MAX_EXTERNAL_DEVICES = 1_000;
+
+/** Readings waiting for their commit before a device actor is held back. */
+const QUEUE_LIMIT = 20_000;
+
+/**
+ * Devices, their readings and alerts.
+ *
+ * @example
+ * ```ts ignore
+ * const monitor = new DeviceMonitor(store, bus, supervisor);
+ * await monitor.load([{ id: "pc1", profile: "pc" }]);
+ * await monitor.observe(readings); // external readings, scored and stored
+ * ```
+ */
+export class DeviceMonitor {
+  #store: DeviceStore;
+  #bus: EventBus;
+  #supervisor: Supervisor;
+  #devices = new Map<string, DeviceRecord>();
+  #pending: DeviceReadingsEvent[] = [];
+  #queued = 0;
+  #flushing: Promise<void> | null = null;
+  #spawning = new Map<string, Promise<void>>();
+  #error: Error | null = null;
+
+  constructor(store: DeviceStore, bus: EventBus, supervisor: Supervisor) {
+    this.#store = store;
+    this.#bus = bus;
+    this.#supervisor = supervisor;
+  }
+
+  /** Loads the registry and registers the simulated devices (their actors are started by the fleet). */
+  async load(simulated: { id: string; profile: DeviceProfile }[]): Promise<void> {
+    for (const record of await this.#store.listDevices()) this.#devices.set(record.id, record);
+    const fresh: DeviceRecord[] = [];
+    for (const { id, profile } of simulated) {
+      const known = this.#devices.get(id);
+      if (known && known.source === "simulated" && known.profile === profile) continue;
+      const record: DeviceRecord = {
+        id,
+        profile,
+        source: "simulated",
+        latest: null,
+        status: "ok",
+        stressed_since: null,
+        open_alert: null,
+        updated_at: new Date().toISOString(),
+      };
+      this.#devices.set(id, record);
+      fresh.push(record);
+    }
+    if (fresh.length > 0) await this.#store.commit({ readings: [], alerts: [], devices: fresh });
+  }
+
+  /** Readings taken but not stored yet. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /** Every device, by id. */
+  list(): DeviceRecord[] {
+    return [...this.#devices.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  get(id: string): DeviceRecord | undefined {
+    return this.#devices.get(id);
+  }
+
+  /** A simulated device's workload now, from its actor's last known state. */
+  workloadOf(id: string): { mode: string; until: number | null; regime: string } | null {
+    const state = this.#supervisor.stateOf<DeviceState>(deviceAddress(id));
+    if (!state?.sim) return null;
+    const workload = workloadOf(state.sim);
+    return { mode: workload.mode, until: workload.untilMs, regime: workload.regime };
+  }
+
+  /** Deletes every device's readings older than `cutoff` epoch seconds; returns how many. */
+  async deleteReadingsBefore(cutoff: number): Promise<number> {
+    let deleted = 0;
+    for (const id of this.#devices.keys()) {
+      deleted += await this.#store.deleteReadingsBefore(id, cutoff);
+    }
+    return deleted;
+  }
+
+  /** Takes what a device actor reported; the returned promise holds the actor back while the queue is long. */
+  enqueue(event: DeviceReadingsEvent): Promise<void> | void {
+    this.#pending.push(event);
+    this.#queued += event.readings.length;
+    const flushing = this.#flush();
+    if (this.#queued > QUEUE_LIMIT) return flushing;
+  }
+
+  /** Resolves once everything enqueued so far is stored and announced. */
+  async drain(): Promise<void> {
+    while (this.#flushing || this.#pending.length > 0) await this.#flush();
+    if (this.#error) {
+      const error = this.#error;
+      this.#error = null;
+      throw error;
+    }
+  }
+
+  /**
+   * Scores and stores readings posted from outside, oldest first per device;
+   * resolves with each reading's verdict once all of them are in KV. Refuses
+   * (before anything is stored) readings for simulated devices, a profile
+   * other than the device's, and timestamps not after the device's last one.
+   */
+  async observe(readings: DeviceReading[]): Promise<ScoredReading[]> {
+    const byDevice = new Map<string, DeviceReading[]>();
+    for (const reading of readings) {
+      byDevice.set(reading.device_id, [...(byDevice.get(reading.device_id) ?? []), reading]);
+    }
+    let newDevices = 0;
+    for (const [id, group] of byDevice) {
+      group.sort((a, b) => a.timestamp - b.timestamp);
+      const known = this.#devices.get(id);
+      if (!known) {
+        newDevices++;
+        continue;
+      }
+      if (known.source === "simulated") {
+        throw new ReadingRejected(
+          409,
+          "device_id",
+          id,
+          `Device "${id}" is simulated by this server and takes no readings from outside`,
+        );
+      }
+      if (known.profile !== group[0].profile) {
+        throw new ReadingRejected(
+          409,
+          "profile",
+          group[0].profile,
+          `Device "${id}" is a "${known.profile}" device, not "${group[0].profile}"`,
+        );
+      }
+      const last = known.latest?.reading.timestamp;
+      if (last !== undefined && group[0].timestamp <= last) {
+        throw new ReadingRejected(
+          409,
+          "timestamp",
+          group[0].timestamp,
+          `Device "${id}" already has a reading at or after ${last}; readings must be newer`,
+        );
+      }
+    }
+    const external = this.list().filter((d) => d.source === "external").length;
+    if (external + newDevices > MAX_EXTERNAL_DEVICES) {
+      throw new ReadingRejected(
+        409,
+        "device_id",
+        [...byDevice.keys()].find((id) => !this.#devices.has(id)),
+        `This server monitors at most ${MAX_EXTERNAL_DEVICES} external devices`,
+      );
+    }
+    await Promise.all([...byDevice.keys()].map((id) => this.#ensureActor(id)));
+    const replies = await Promise.all(
+      [...byDevice].map(([id, group]) =>
+        this.#supervisor.ask<ScoredReading[] | { rejected: string }>(deviceAddress(id), {
+          type: "observe",
+          readings: group,
+        }, 10_000)
+      ),
+    );
+    await this.drain();
+    const scored: ScoredReading[] = [];
+    for (const [index, reply] of replies.entries()) {
+      if (!Array.isArray(reply)) {
+        const id = [...byDevice.keys()][index];
+        throw new ReadingRejected(409, "timestamp", byDevice.get(id)![0].timestamp, reply.rejected);
+      }
+      scored.push(...reply);
+    }
+    return scored;
+  }
+
+  /** Starts the actor of an external device if it is not running (a new device, or after a restart). */
+  async #ensureActor(id: string): Promise<void> {
+    const address = deviceAddress(id);
+    if (this.#supervisor.has(address)) return;
+    let spawning = this.#spawning.get(id);
+    if (!spawning) {
+      spawning = this.#supervisor.start([address]).finally(() => this.#spawning.delete(id));
+      this.#spawning.set(id, spawning);
+    }
+    await spawning;
+  }
+
+  #flush(): Promise<void> {
+    this.#flushing ??= this.#commitPending().finally(() => this.#flushing = null);
+    return this.#flushing;
+  }
+
+  async #commitPending(): Promise<void> {
+    // Let the rest of this turn's events join the batch.
+    await Promise.resolve();
+    while (this.#pending.length > 0) {
+      const events = this.#pending;
+      this.#pending = [];
+      const commit: DeviceCommit = { readings: [], alerts: [], devices: [] };
+      const changed = new Map<string, DeviceRecord>();
+      for (const event of events) {
+        commit.readings.push(...event.readings);
+        commit.alerts.push(...event.alerts);
+        const record = this.#updatedRecord(changed.get(event.device_id), event);
+        if (record) changed.set(event.device_id, record);
+      }
+      commit.devices = [...changed.values()];
+      try {
+        await this.#store.commit(commit);
+      } catch (error) {
+        // Nothing is announced that is not stored; the device's next readings try again.
+        this.#error = error as Error;
+        console.error(`Cannot store device readings: ${(error as Error).message}`);
+        this.#queued -= commit.readings.length;
+        continue;
+      }
+      this.#queued -= commit.readings.length;
+      for (const record of changed.values()) this.#devices.set(record.id, record);
+      this.#announce(events);
+    }
+  }
+
+  #updatedRecord(
+    base: DeviceRecord | undefined,
+    event: DeviceReadingsEvent,
+  ): DeviceRecord | null {
+    const previous = base ?? this.#devices.get(event.device_id);
+    const latest = event.readings.at(-1);
+    if (!latest) return previous ?? null;
+    let stressedSince = previous?.stressed_since ?? null;
+    for (const transition of event.transitions) {
+      stressedSince = transition.kind === "stressed" ? transition.at : null;
+    }
+    let openAlert = previous?.open_alert ?? null;
+    if (event.alerts.length > 0) openAlert = event.alerts.at(-1)!.id;
+    else if (latest.status === "ok") openAlert = null;
+    return {
+      id: event.device_id,
+      profile: latest.reading.profile,
+      source: previous?.source ?? "external",
+      latest,
+      status: latest.status,
+      stressed_since: stressedSince,
+      open_alert: openAlert,
+      updated_at: new Date().toISOString(),
+    };
+  }
+
+  #announce(events: DeviceReadingsEvent[]): void {
+    this.#bus.publish({ type: "device.readings", readings: events.flatMap((e) => e.readings) });
+    for (const event of events) {
+      for (const transition of event.transitions) {
+        this.#bus.publish({
+          type: transition.kind === "stressed" ? "device.stressed" : "device.recovered",
+          device_id: event.device_id,
+          at: transition.at * 1000,
+        });
+      }
+      for (const alert of event.alerts) this.#publishAlert(alert);
+    }
+  }
+
+  #publishAlert(alert: DeviceAlert): void {
+    this.#bus.publish({ type: "device.stress_predicted", alert });
+  }
+}

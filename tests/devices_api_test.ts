@@ -1,0 +1,266 @@
+import assert from "node:assert/strict";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { deviceAddress } from "../actors/protocol.ts";
+import { parseConfig } from "../config.ts";
+import { createApp } from "../main.ts";
+import { DeviceStore } from "../store/device_store.ts";
+import { startTestFleet, T, type TestFleet } from "./fleet_harness.ts";
+
+interface Harness {
+  test: TestFleet;
+  app: OpenAPIHono;
+  store: DeviceStore;
+}
+
+async function withDevices(fn: (h: Harness) => Promise<void>): Promise<void> {
+  const test = await startTestFleet({
+    turbines: 0,
+    engineers: 0,
+    devices: [{ id: "pc1", profile: "pc" }, { id: "raspberry", profile: "raspberry" }],
+    tickMs: 5_000,
+  });
+  const config = parseConfig(["--seed", "42"], {})!;
+  try {
+    await fn({ test, app: createApp(test.fleet, config), store: new DeviceStore(test.store.kv) });
+  } finally {
+    await test.close();
+  }
+}
+
+async function call(app: OpenAPIHono, method: string, path: string, body?: unknown) {
+  const response = await app.request(path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+function pcReading(id: string, second: number, extra: Record<string, unknown> = {}) {
+  return {
+    device_id: id,
+    profile: "pc",
+    timestamp: T + second,
+    cpu_clock_mhz: 3200,
+    cpu_temp_c: 48,
+    cpu_load_percent: 12.5,
+    cpu_power_w: 9.8,
+    fan_cfm: 22,
+    ...extra,
+  };
+}
+
+function piReading(id: string, second: number, extra: Record<string, unknown> = {}) {
+  return {
+    device_id: id,
+    profile: "raspberry",
+    timestamp: T + second,
+    cpu_temp_c: 52.1,
+    gpu_temp_c: 51.6,
+    arm_freq_hz: 1_500_000_000,
+    core_freq_hz: 500_000_000,
+    core_voltage_v: 0.8916,
+    sdram_c_voltage_v: 1.1,
+    sdram_i_voltage_v: 1.1,
+    sdram_p_voltage_v: 1.1,
+    arm_memory_bytes: 994_050_048,
+    gpu_memory_bytes: 79_691_776,
+    throttled: 0,
+    cpu_load_percent: 20,
+    power_w: 3.9,
+    fan_cfm: 4,
+    ...extra,
+  };
+}
+
+Deno.test("POST /api/readings scores, stores and registers an external device", async () => {
+  await withDevices(async ({ app, store }) => {
+    const batch = Array.from({ length: 24 }, (_, i) => pcReading("lab-1", i * 5));
+    const posted = await call(app, "POST", "/api/readings", batch);
+    assert.equal(posted.status, 201, JSON.stringify(posted.body));
+    assert.equal(posted.body.accepted, 24);
+    for (const scored of posted.body.readings) {
+      assert.ok(scored.probability >= 0 && scored.probability <= 1);
+      assert.equal(scored.status, "ok");
+    }
+    // A single reading (not an array) and a Pi.
+    const pi = await call(app, "POST", "/api/readings", piReading("shelf-pi", 0));
+    assert.equal(pi.status, 201, JSON.stringify(pi.body));
+
+    const device = await call(app, "GET", "/api/devices/lab-1");
+    assert.equal(device.status, 200);
+    assert.equal(device.body.source, "external");
+    assert.equal(device.body.profile, "pc");
+    assert.equal(device.body.latest.timestamp, T + 115);
+    assert.equal(device.body.status, "ok");
+
+    const status = await call(app, "GET", "/api/devices/lab-1/status");
+    assert.equal(status.body.text, "The device is OK");
+    assert.equal(status.body.cpu_temp_c, 48);
+
+    const page = await call(
+      app,
+      "GET",
+      `/api/devices/lab-1/readings?since=${T + 10}&until=${T + 30}`,
+    );
+    assert.deepEqual(page.body.readings.map((r: { timestamp: number }) => r.timestamp), [
+      T + 10,
+      T + 15,
+      T + 20,
+      T + 25,
+    ]);
+    assert.equal(page.body.readings[0].cpu_load_percent, 12.5);
+    const latest = await call(app, "GET", "/api/devices/lab-1/readings?limit=2");
+    assert.deepEqual(latest.body.readings.map((r: { timestamp: number }) => r.timestamp), [
+      T + 110,
+      T + 115,
+    ]);
+    assert.equal((await store.listReadings("lab-1", { since: 0, limit: 100 })).length, 24);
+
+    const list = await call(app, "GET", "/api/devices");
+    assert.deepEqual(list.body.map((d: { id: string }) => d.id), [
+      "lab-1",
+      "pc1",
+      "raspberry",
+      "shelf-pi",
+    ]);
+  });
+});
+
+Deno.test("bad readings get a 400 naming the field, and nothing of the batch is stored", async () => {
+  await withDevices(async ({ app, store, test }) => {
+    const cases: [unknown, string, unknown?][] = [
+      [pcReading("x", 0, { throttled: 0 }), "throttled"],
+      [pcReading("x", 0, { cpu_temp_c: "NaN" }), "cpu_temp_c", "NaN"],
+      [pcReading("x", 0, { cpu_temp_c: "48" }), "cpu_temp_c", "48"],
+      [pcReading("x", 0, { cpu_load_percent: 140 }), "cpu_load_percent", 140],
+      [pcReading("x", 0, { cpu_power_w: -1 }), "cpu_power_w", -1],
+      [pcReading("x", 0, { fan_cfm: null }), "fan_cfm", null],
+      [pcReading("x", 0, { timestamp: T + 0.5 }), "timestamp", T + 0.5],
+      [pcReading("x", 0, { device_id: "a/b" }), "device_id", "a/b"],
+      [pcReading("x", 0, { profile: "toaster" }), "profile", "toaster"],
+      [piReading("x", 0, { throttled: 1.5 }), "throttled", 1.5],
+      [piReading("x", 0, { cpu_clock_mhz: 3000 }), "cpu_clock_mhz", 3000],
+      [[pcReading("x", 0), pcReading("x", 5, { cpu_temp_c: 1e9 })], "readings[1].cpu_temp_c", 1e9],
+      [[pcReading("x", 0), pcReading("x", 0)], "readings[1].timestamp", T],
+      [[], "body"],
+    ];
+    for (const [body, field, value] of cases) {
+      const response = await call(app, "POST", "/api/readings", body);
+      assert.equal(response.status, 400, `${field}: ${JSON.stringify(response.body)}`);
+      const detail = response.body.error.details[0];
+      assert.equal(detail.field, field, JSON.stringify(response.body));
+      if (value !== undefined) assert.deepEqual(detail.value, value);
+      assert.match(response.body.error.message, new RegExp(field.replace(/[[\].]/g, "\\$&")));
+    }
+    const missing = { ...pcReading("x", 0) } as Record<string, unknown>;
+    delete missing.fan_cfm;
+    const response = await call(app, "POST", "/api/readings", missing);
+    assert.equal(response.status, 400);
+    assert.deepEqual(response.body.error.details[0], { field: "fan_cfm", problem: "is required" });
+    const malformed = await call(app, "POST", "/api/readings", '{"cpu_temp_c": NaN}');
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.body.error.code, "malformed_json");
+
+    assert.equal(test.fleet.devices.get("x"), undefined, "no device registered");
+    assert.deepEqual(await store.listReadings("x", { since: 0, limit: 10 }), []);
+  });
+});
+
+Deno.test("readings that conflict with a device get a 409 and store nothing", async () => {
+  await withDevices(async ({ app, store }) => {
+    assert.equal((await call(app, "POST", "/api/readings", pcReading("lab", 100))).status, 201);
+    const cases: [unknown, string][] = [
+      [pcReading("pc1", 0), "device_id"],
+      [piReading("lab", 200), "profile"],
+      [pcReading("lab", 100), "timestamp"],
+      [pcReading("lab", 50), "timestamp"],
+      // One good device and one conflicting one: the good one is not stored either.
+      [[pcReading("other", 0), pcReading("lab", 90)], "timestamp"],
+    ];
+    for (const [body, field] of cases) {
+      const response = await call(app, "POST", "/api/readings", body);
+      assert.equal(response.status, 409, JSON.stringify(response.body));
+      assert.equal(response.body.error.details[0].field, field);
+    }
+    assert.equal((await store.listReadings("lab", { since: 0, limit: 10 })).length, 1);
+    assert.deepEqual(await store.listReadings("other", { since: 0, limit: 10 }), []);
+    assert.equal((await call(app, "GET", "/api/devices/other")).status, 404);
+  });
+});
+
+Deno.test("an alert can be confirmed or rejected, and the feedback is a training example", async () => {
+  await withDevices(async ({ app, test, store }) => {
+    await call(app, "POST", "/api/devices/pc1/workload", { mode: "idle" });
+    await test.fleet.runFor(10 * 60_000);
+    const workload = await call(app, "POST", "/api/devices/pc1/workload", { mode: "heavy" });
+    assert.equal(workload.status, 202);
+    await test.fleet.runFor(40 * 60_000);
+    const alerts = await call(app, "GET", "/api/devices/pc1/alerts");
+    assert.equal(alerts.body.length, 1);
+    const alert = alerts.body[0];
+    assert.equal(alert.feedback, null);
+    const status = await call(app, "GET", "/api/devices/pc1/status");
+    assert.equal(status.body.status, "stressed");
+    assert.equal(status.body.text, "The device is stressed");
+
+    const bad = [
+      [{ alert_id: alert.id, correct: "yes" }, "correct"],
+      [{ alert_id: alert.id }, "correct"],
+      [{ alert_id: alert.id, correct: true, extra: 1 }, "extra"],
+    ] as const;
+    for (const [body, field] of bad) {
+      const response = await call(app, "POST", "/api/devices/pc1/feedback", body);
+      assert.equal(response.status, 400);
+      assert.equal(response.body.error.details[0].field, field);
+    }
+    const unknown = await call(app, "POST", "/api/devices/pc1/feedback", {
+      alert_id: "pc1-1",
+      correct: true,
+    });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.details[0].field, "alert_id");
+    assert.equal(
+      (await call(app, "POST", "/api/devices/nope/feedback", { alert_id: "x", correct: true }))
+        .status,
+      404,
+    );
+
+    const given = await call(app, "POST", "/api/devices/pc1/feedback", {
+      alert_id: alert.id,
+      correct: false,
+      comment: "a backup job, expected",
+    });
+    assert.equal(given.status, 200);
+    assert.equal(given.body.feedback.correct, false);
+    // A later verdict replaces the earlier one.
+    await call(app, "POST", "/api/devices/pc1/feedback", { alert_id: alert.id, correct: true });
+    const samples = [];
+    for await (const sample of store.feedbackSamples(24)) samples.push(sample);
+    assert.equal(samples.length, 1);
+    assert.equal(samples[0].correct, true);
+    assert.equal(samples[0].window.length, 24);
+    assert.equal(samples[0].window.at(-1)!.timestamp, alert.at);
+    assert.equal("probability" in samples[0].window[0], false, "only the sensor values");
+  });
+});
+
+Deno.test("the workload override is refused for external devices and checked", async () => {
+  await withDevices(async ({ app, test }) => {
+    await call(app, "POST", "/api/readings", pcReading("lab", 0));
+    assert.equal(
+      (await call(app, "POST", "/api/devices/lab/workload", { mode: "heavy" })).status,
+      409,
+    );
+    const bad = await call(app, "POST", "/api/devices/pc1/workload", { mode: "turbo" });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.details[0].field, "mode");
+    const ok = await call(app, "POST", "/api/devices/pc1/workload", { mode: "idle", minutes: 30 });
+    assert.equal(ok.status, 202);
+    await test.fleet.runFor(60_000);
+    const device = await call(app, "GET", "/api/devices/pc1");
+    assert.equal(device.body.workload.mode, "idle");
+    assert.equal(device.body.workload.until, ok.body.until);
+    assert.equal(test.fleet.supervisor.has(deviceAddress("lab")), true);
+  });
+});
