@@ -1,6 +1,8 @@
 // The live dashboard: a snapshot from the REST API, then every change from
 // Server-Sent Events (/api/events). Tiles are created once and updated in place,
 // so the page stays responsive with a thousand turbines.
+import { createDevicesPanel } from "./devices.js";
+
 const Chart = globalThis.Chart;
 
 const STATUS_TEXT = {
@@ -36,11 +38,18 @@ async function getJson(path) {
   return response.json();
 }
 
-async function postJson(path) {
-  const response = await fetch(path, { method: "POST" });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.message ?? `${path} answered HTTP ${response.status}`);
-  return body;
+async function postJson(path, body) {
+  const response = await fetch(
+    path,
+    body === undefined ? { method: "POST" } : {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    },
+  );
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.message ?? `${path} answered HTTP ${response.status}`);
+  return answer;
 }
 
 function timeLabel(ms) {
@@ -303,12 +312,27 @@ function renderEngineers() {
 }
 
 function renderAlarms() {
-  const items = [...fleet.stoppedActors].map(([address, reason]) => {
+  const items = devices.alarms().map((alarm) => {
     const item = document.createElement("li");
-    item.textContent = `⚠ ${address} stopped: ${reason}`;
+    item.dataset.device = alarm.id;
+    item.dataset.status = alarm.status;
+    const link = document.createElement("a");
+    link.href = `#device-${alarm.id}`;
+    link.textContent = alarm.text;
+    item.append(link);
     return item;
   });
-  $("alarm-list").replaceChildren(...items);
+  for (const [address, reason] of fleet.stoppedActors) {
+    const item = document.createElement("li");
+    item.textContent = `⚠ ${address} stopped: ${reason}`;
+    items.push(item);
+  }
+  // Rebuilt only when it changed, so a focused alarm link keeps its focus.
+  const shown = items.map((item) => item.textContent).join("\n");
+  if ($("alarm-list").dataset.shown !== shown) {
+    $("alarm-list").dataset.shown = shown;
+    $("alarm-list").replaceChildren(...items);
+  }
   $("alarms-empty").hidden = items.length > 0;
   setText($("dead-letters"), fleet.deadLetters === null ? "–" : String(fleet.deadLetters));
 }
@@ -492,6 +516,9 @@ function showError(error) {
   $("controls-status").textContent = error.message;
 }
 
+const devices = createDevicesPanel({ getJson, postJson, onChange: render });
+Object.assign(eventHandlers, devices.eventHandlers);
+
 // --- Live events -----------------------------------------------------------------
 
 let loading = false;
@@ -521,6 +548,7 @@ async function reload() {
       getJson("/api/repairs?status=in_progress"),
       getJson("/api/engineers"),
       getJson("/api/actors"),
+      devices.reload(),
     ]);
     applySnapshot({ simulation, turbines, waiting, inProgress, engineers, actors });
   } finally {
@@ -610,6 +638,7 @@ $("force-failure").addEventListener("click", () => {
 globalThis.gridfleet = {
   live,
   fleet,
+  devices: devices.entries,
   disconnect() {
     source?.close();
     setConnection("down", "○ Disconnected");

@@ -88,6 +88,18 @@ export async function post(url: string): Promise<void> {
   if (!response.ok) throw new Error(`POST ${url} answered HTTP ${response.status}`);
 }
 
+/** Posts `body` as JSON and returns the answer's JSON; fails loudly unless it answers 2xx. */
+export async function postJson<T = unknown>(url: string, body: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${url} answered HTTP ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
 // Evaluated in the page, where `Chart` and `document` exist (this module has no DOM types).
 function chartPointsExpression(canvasSelector: string): string {
   const canvas = `document.querySelector(${JSON.stringify(canvasSelector)})`;
@@ -114,6 +126,8 @@ export async function waitForChartPoints(
 export interface CaptureOptions {
   width?: number;
   height?: number;
+  /** Runs on the page after the turbines are staged, just before the screenshot. */
+  beforeCapture?: (page: Page) => Promise<void>;
 }
 
 /**
@@ -140,6 +154,7 @@ export async function captureDashboard(
     }
     await page.locator('.tile[data-id="1"]').click();
     await page.locator("#detail-repairs li").first().waitFor();
+    await options.beforeCapture?.(page);
     const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
     await Deno.mkdir(dir, { recursive: true });
     await page.screenshot({ path, fullPage: true });

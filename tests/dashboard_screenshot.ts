@@ -5,9 +5,31 @@
  * @module
  */
 
-import { captureDashboard, hasChromium, startDashboardServer } from "./dashboard_harness.ts";
+import type { Page } from "playwright-core";
+import {
+  captureDashboard,
+  hasChromium,
+  startDashboardServer,
+  waitForChartPoints,
+} from "./dashboard_harness.ts";
 
-/** Starts a 24-turbine fleet with one engineer (so repairs queue up) and writes its dashboard to `path`. */
+const DEVICES = ["pc1", "pc2", "raspberry"];
+
+// Fills every device's sparklines and drives pc1 into heavy load until its alert is open.
+async function stageDevices(page: Page): Promise<void> {
+  await page.locator("#devices").scrollIntoViewIfNeeded();
+  for (const id of DEVICES) {
+    await waitForChartPoints(page, `#device-${id} canvas[data-series=clock]`, 2, 30_000);
+  }
+  await page.locator('#device-pc1 button[data-mode="heavy"]').click();
+  await page.locator("#device-pc1 .device-alert").waitFor({ state: "visible", timeout: 60_000 });
+  await waitForChartPoints(page, "#device-pc1 canvas[data-series=temperature]", 60, 30_000);
+}
+
+/**
+ * Starts a 24-turbine fleet with one engineer (so repairs queue up) and three
+ * monitored devices, one of them under heavy load, and writes its dashboard to `path`.
+ */
 export async function writeDashboardScreenshot(path: string): Promise<void> {
   const server = await startDashboardServer([
     "--turbines",
@@ -20,9 +42,11 @@ export async function writeDashboardScreenshot(path: string): Promise<void> {
     "600-600",
     "--repair-seconds",
     "600-600",
+    "--devices",
+    DEVICES.join(","),
   ]);
   try {
-    await captureDashboard(server, path);
+    await captureDashboard(server, path, { beforeCapture: stageDevices });
   } finally {
     await server.close();
   }
