@@ -38,17 +38,37 @@ async function getJson(path) {
   return response.json();
 }
 
-async function postJson(path, body) {
-  const response = await fetch(
-    path,
-    body === undefined ? { method: "POST" } : {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
+const TOKEN_KEY = "gridfleet.apiToken";
+
+/** The bearer header for a server started with --api-token, once the operator gave it. */
+function authHeaders() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+async function postJson(path, body, retried = false) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: {
+      ...authHeaders(),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
     },
-  );
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const answer = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(answer.message ?? `${path} answered HTTP ${response.status}`);
+  if (response.status === 401 && !retried) {
+    // The server wants its API token: ask once, keep it for this tab, try again.
+    const token = globalThis.prompt?.("This server needs its API token to make changes:");
+    if (token) {
+      sessionStorage.setItem(TOKEN_KEY, token.trim());
+      return postJson(path, body, true);
+    }
+  }
+  if (!response.ok) {
+    throw new Error(
+      answer.error?.message ?? answer.message ?? `${path} answered HTTP ${response.status}`,
+    );
+  }
   return answer;
 }
 
@@ -685,16 +705,12 @@ async function enableAlerts() {
     userVisibleOnly: true,
     applicationServerKey: base64UrlToBytes(publicKey),
   });
-  const saved = await fetch("/api/push/subscriptions", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(subscription.toJSON()),
-  });
-  status.textContent = saved.ok
-    ? "Alerts are on for this browser."
-    : saved.status === 401
-    ? "This server needs an API token to subscribe."
-    : `The server refused the subscription (HTTP ${saved.status}).`;
+  try {
+    await postJson("/api/push/subscriptions", subscription.toJSON());
+    status.textContent = "Alerts are on for this browser.";
+  } catch (error) {
+    status.textContent = `The server refused the subscription: ${error.message}`;
+  }
 }
 
 document.getElementById("enable-alerts").addEventListener("click", () => {

@@ -286,7 +286,7 @@ export function createDevicesPanel({ getJson, postJson, onChange }) {
         addReadings(entry, [device.latest]);
       }
       if (device.open_alert === null) {
-        if (entry.alert && entry.alert.at <= latestAt) entry.alert = null;
+        if (answered(entry.alert) && entry.alert.at <= latestAt) entry.alert = null;
       } else if (entry.alert?.id !== device.open_alert) {
         loadAlert(entry, device.open_alert);
       }
@@ -321,6 +321,12 @@ export function createDevicesPanel({ getJson, postJson, onChange }) {
       entry.historyRequested = false;
       console.warn(error);
     });
+  }
+
+  /** Whether an alert is gone from the page's point of view: none, or the owner answered it. */
+  function answered(alert) {
+    return alert !== null && alert !== undefined && alert.feedback !== null &&
+      alert.feedback !== undefined;
   }
 
   function loadAlert(entry, alertId) {
@@ -378,8 +384,11 @@ export function createDevicesPanel({ getJson, postJson, onChange }) {
           entry.probability = reading.probability;
           entry.latest = reading;
           if (reading.status !== "stressed") entry.stressedSince = null;
-          // The server closes an alert once a reading after it is back to ok.
-          if (entry.alert && reading.status === "ok" && reading.timestamp > entry.alert.at) {
+          // The server closes an alert once a reading after it is back to ok; the page keeps
+          // it until the owner has said whether it was right.
+          if (
+            answered(entry.alert) && reading.status === "ok" && reading.timestamp > entry.alert.at
+          ) {
             entry.alert = null;
           }
         }

@@ -246,3 +246,34 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5_000): 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+browserTest(
+  "on a server with an API token the page asks for it once, then its controls work",
+  ["--turbines", "2", "--engineers", "1", "--time-scale", "60", "--api-token", "s3cret"],
+  async (server, page, problems) => {
+    const asked: string[] = [];
+    page.on("dialog", (dialog) => {
+      asked.push(dialog.message());
+      dialog.accept("s3cret");
+    });
+    await waitForFleet(page, 2);
+    const pause = page.locator("#pause-toggle");
+    await pause.click();
+    await page.waitForFunction(async (url) => {
+      const response = await fetch(`${url}/api/simulation`);
+      return (await response.json()).paused === true;
+    }, server.url);
+    assert.equal(asked.length, 1);
+    assert.match(asked[0], /API token/);
+    // The token is kept for the tab: the next change is not asked again.
+    await pause.click();
+    await page.waitForFunction(async (url) => {
+      const response = await fetch(`${url}/api/simulation`);
+      return (await response.json()).paused === false;
+    }, server.url);
+    assert.equal(asked.length, 1);
+    // The one refused request is the first, tokenless one (the browser logs it too).
+    assert.deepEqual(problems.filter((p) => !/\b401\b/.test(p)), []);
+    assert.equal(problems.filter((p) => p.includes("HTTP 401")).length, 1);
+  },
+);

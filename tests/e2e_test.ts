@@ -46,14 +46,14 @@ Deno.test({
       await waitFor(
         async () => {
           const latest = (await getJson(`${server.url}/api/turbines/${turbine}`)).latest;
-          return latest.timestamp > finished + 2;
+          return latest.timestamp > finished + 30;
         },
         10_000,
         "metrics after the repair",
       );
       const { metrics } = await getJson(
         `${server.url}/api/turbines/${turbine}/metrics?since=${reported - 5}&until=${
-          finished + 3
+          finished + 31
         }&limit=10000`,
       );
       const statusAt = (t: number) => metrics.find((m: { timestamp: number }) => m.timestamp === t);
@@ -67,12 +67,20 @@ Deno.test({
           m.operational_status === "broken" && m.power_output_in_kwh === 0
         ),
       );
+      // On a real clock the turbine hears of the repair a message later: at 60× a loaded
+      // machine's few tens of milliseconds are a few simulated seconds still reported broken.
+      // After that it is ok for good (a new failure within 30 s is a 0.4 % chance).
       const afterRepair = metrics.filter((m: { timestamp: number }) => m.timestamp > finished);
-      assert.ok(afterRepair.length > 0);
-      assert.ok(
-        afterRepair.every((m: { operational_status: string }) => m.operational_status === "ok"),
+      const firstOk = afterRepair.findIndex((m: { operational_status: string }) =>
+        m.operational_status === "ok"
       );
-      assert.ok(afterRepair[0].time_passed_in_seconds <= 2, "running time restarts from zero");
+      assert.ok(firstOk >= 0 && firstOk <= 10, `ok again ${firstOk} s after the repair`);
+      assert.ok(
+        afterRepair.slice(firstOk).every((m: { operational_status: string }) =>
+          m.operational_status === "ok"
+        ),
+      );
+      assert.ok(afterRepair[firstOk].time_passed_in_seconds <= 2, "running time restarts from 0");
       const status = (await getJson(`${server.url}/api/turbines/${turbine}`)).status;
       assert.ok(status === "ok" || status === "broken" || status === "in_repair");
     } finally {
@@ -168,7 +176,8 @@ Deno.test({
     ], 120_000);
     try {
       const health = await getJson(`${server.url}/api/health`);
-      assert.equal(health.actors, 10_003);
+      // 10,000 turbines, 3 engineers and the 3 default devices.
+      assert.equal(health.actors, 10_006);
       assert.equal(health.workers, 2 * navigator.hardwareConcurrency);
       await waitFor(
         async () => {

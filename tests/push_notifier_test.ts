@@ -235,8 +235,9 @@ Deno.test("a hanging endpoint trips its breaker and does not delay a healthy sub
     const deadAttemptsBefore = h.service.attempts.filter((a) => a.id === dead.id).length;
     await h.notifier.idle();
     const deadAttempts = h.service.attempts.filter((a) => a.id === dead.id);
-    // The healthy one arrived while the dead one was still on its first attempt.
-    assert.equal(deadAttemptsBefore, 1);
+    // The healthy one arrived while the dead one was still on its first attempt (or before
+    // that attempt reached the service).
+    assert.ok(deadAttemptsBefore <= 1, `${deadAttemptsBefore} attempts`);
     assert.ok(h.service.receivedBy(healthy.id)[0].at < deadAttempts[deadAttempts.length - 1].at);
     // Two timeouts open the circuit: the other two attempts are never made.
     assert.equal(deadAttempts.length, 2);
