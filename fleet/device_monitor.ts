@@ -31,8 +31,11 @@ export class ReadingRejected extends Error {
   }
 }
 
-/** At most this many external devices; a new one beyond it is refused. */
-export const MAX_EXTERNAL_DEVICES = 1_000;
+/**
+ * External devices a fleet takes on before it refuses new ones: each gets an
+ * actor, and in the worker placement that is a Worker of about 11 MB.
+ */
+export const MAX_EXTERNAL_DEVICES = { worker: 50, pool: 10_000 } as const;
 
 /** Readings waiting for their commit before a device actor is held back. */
 const QUEUE_LIMIT = 20_000;
@@ -58,10 +61,13 @@ export class DeviceMonitor {
   #spawning = new Map<string, Promise<void>>();
   #error: Error | null = null;
 
+  #maxExternal: number;
+
   constructor(store: DeviceStore, bus: EventBus, supervisor: Supervisor) {
     this.#store = store;
     this.#bus = bus;
     this.#supervisor = supervisor;
+    this.#maxExternal = MAX_EXTERNAL_DEVICES[supervisor.placement];
   }
 
   /** Loads the registry and registers the simulated devices (their actors are started by the fleet). */
@@ -182,12 +188,15 @@ export class DeviceMonitor {
       }
     }
     const external = this.list().filter((d) => d.source === "external").length;
-    if (external + newDevices > MAX_EXTERNAL_DEVICES) {
+    if (newDevices > 0 && external + newDevices > this.#maxExternal) {
+      const placement = this.#supervisor.placement;
       throw new ReadingRejected(
         409,
         "device_id",
         [...byDevice.keys()].find((id) => !this.#devices.has(id)),
-        `This server monitors at most ${MAX_EXTERNAL_DEVICES} external devices`,
+        `This server monitors at most ${this.#maxExternal} external devices in the ${placement} ` +
+          `placement (${external} now)` +
+          (placement === "worker" ? "; start it with --placement pool for more" : ""),
       );
     }
     await Promise.all([...byDevice.keys()].map((id) => this.#ensureActor(id)));

@@ -13,6 +13,9 @@ import type { EventBus, FleetEvent } from "./event_bus.ts";
 /** Readings per device kept for one second's `device.readings` event. */
 const DEVICE_READINGS_PER_SUMMARY = 24;
 
+/** Readings one `device.readings` event carries at most, unless there are more devices. */
+const DEVICE_READINGS_PER_EVENT = 2_000;
+
 /** An event as sent to live clients. */
 export interface StreamEvent {
   /** `<boot>-<sequence>`: the boot part tells a client its id is from before a restart. */
@@ -149,7 +152,12 @@ export class EventStream {
 
   #summarise(): void {
     if (this.#deviceReadings.size > 0) {
-      const readings = [...this.#deviceReadings.values()].flat();
+      // Many devices share the event's budget: each keeps its newest readings.
+      const perDevice = Math.max(
+        1,
+        Math.floor(DEVICE_READINGS_PER_EVENT / this.#deviceReadings.size),
+      );
+      const readings = [...this.#deviceReadings.values()].flatMap((kept) => kept.slice(-perDevice));
       this.#deviceReadings.clear();
       this.#emit("device.readings", { readings });
     }

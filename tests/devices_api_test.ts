@@ -264,3 +264,26 @@ Deno.test("the workload override is refused for external devices and checked", a
     assert.equal(test.fleet.supervisor.has(deviceAddress("lab")), true);
   });
 });
+
+Deno.test("in the worker placement a batch that would pass 50 external devices is refused whole", async () => {
+  const test = await startTestFleet({
+    turbines: 0,
+    engineers: 0,
+    devices: [],
+    placement: "worker",
+  });
+  try {
+    const app = createApp(test.fleet, parseConfig(["--seed", "42"], {})!);
+    const batch = Array.from({ length: 51 }, (_, i) => pcReading(`lab-${i}`, 0));
+    const refused = await call(app, "POST", "/api/readings", batch);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error.details[0].field, "device_id");
+    assert.match(refused.body.error.message, /at most 50 external devices.*--placement pool/);
+    assert.deepEqual(test.fleet.devices.list(), []);
+    assert.equal(test.fleet.supervisor.stats().workers, 0, "no actor was started");
+    const accepted = await call(app, "POST", "/api/readings", batch.slice(0, 2));
+    assert.equal(accepted.status, 201);
+  } finally {
+    await test.close();
+  }
+});

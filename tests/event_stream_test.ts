@@ -110,6 +110,37 @@ Deno.test("device readings are gathered into one event a second, the recent ones
   });
 });
 
+Deno.test("with many devices each keeps its newest readings within one event's budget", () => {
+  withStream((bus, stream) => {
+    const seen: StreamEvent[] = [];
+    stream.subscribe(null, (e) => seen.push(e));
+    for (let second = 0; second < 10; second++) {
+      bus.publish({
+        type: "device.readings",
+        readings: Array.from({ length: 500 }, (_, i) => ({
+          reading: {
+            device_id: `d${i}`,
+            profile: "pc" as const,
+            timestamp: second * 5,
+            cpu_clock_mhz: 3000,
+            cpu_temp_c: 50,
+            cpu_load_percent: 10,
+            cpu_power_w: 8,
+            fan_cfm: 20,
+          },
+          probability: 0.1,
+          status: "ok" as const,
+          model: 1,
+        })),
+      });
+    }
+    stream.flushSummary();
+    const { readings } = seen[0].data as { readings: { reading: { timestamp: number } }[] };
+    assert.equal(readings.length, 2_000);
+    assert.ok(readings.every((r) => r.reading.timestamp >= 30), "the newest four of each");
+  });
+});
+
 Deno.test("closing the stream ends every client", () => {
   const bus = new EventBus();
   const stream = new EventStream(bus);
