@@ -14,7 +14,10 @@ import { createDeviceSim, type DeviceSimState, setWorkload, stepDevice } from ".
 import {
   type DeviceProfile,
   type DeviceReading,
+  type PackedReading,
+  packReading,
   READING_INTERVAL_SECONDS,
+  unpackReading,
 } from "./device_readings.ts";
 import {
   type AlertTracker,
@@ -46,8 +49,8 @@ export interface DeviceState {
   random: number;
   /** Epoch seconds of the last reading (for a fresh simulated device: its start). */
   lastTimestamp: number | null;
-  /** The most recent readings, oldest first, as many as the model looks at. */
-  window: DeviceReading[];
+  /** The most recent readings, oldest first, as many as the model looks at (packed). */
+  window: PackedReading[];
   stress: StressTracker;
   alert: AlertTracker;
   probability: number | null;
@@ -109,11 +112,14 @@ function score(
 ): Transition<DeviceState> {
   const model = modelOf(params);
   const threshold = params.device.alertThreshold;
-  let { window, stress, alert, stressedSince, openAlert, probability, status } = state;
+  let { stress, alert, stressedSince, openAlert, probability, status } = state;
   const scored: ScoredReading[] = [];
   const alerts: DeviceAlert[] = [];
   const transitions: { kind: "stressed" | "recovered"; at: number }[] = [];
-  window = [...window];
+  const profileOf = readings[0]?.profile ?? state.profile;
+  const window = profileOf
+    ? state.window.map((row) => unpackReading(state.id, profileOf, row))
+    : [];
   for (const reading of readings) {
     window.push(reading);
     if (window.length > model.windowReadings) window.shift();
@@ -158,7 +164,7 @@ function score(
   const next: DeviceState = {
     ...state,
     ...extra,
-    window,
+    window: window.map(packReading),
     stress,
     alert,
     stressedSince,

@@ -157,3 +157,42 @@ export function cpuClockMhz(reading: DeviceReading): number {
 
 /** The address-safe form of a device id. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * A reading as a row of numbers: its timestamp, then its profile's sensor
+ * fields in `SENSOR_FIELDS` order (null for an optional field it lacks). An
+ * actor keeps its window of recent readings this way: a third of the size of
+ * the objects in every snapshot and every message between Workers.
+ */
+export type PackedReading = (number | null)[];
+
+/**
+ * Packs a reading into a row.
+ *
+ * @example
+ * ```ts
+ * const reading = {
+ *   device_id: "pc1", profile: "pc" as const, timestamp: 1767225600, cpu_clock_mhz: 3200,
+ *   cpu_temp_c: 48, cpu_load_percent: 12, cpu_power_w: 9.8, fan_cfm: 22,
+ * };
+ * packReading(reading); // [1767225600, 3200, 48, 12, 9.8, 22, null, null]
+ * ```
+ */
+export function packReading(reading: DeviceReading): PackedReading {
+  const values = reading as unknown as Record<string, number | undefined>;
+  return [reading.timestamp, ...SENSOR_FIELDS[reading.profile].map((f) => values[f.name] ?? null)];
+}
+
+/** The reading a row packs, for `deviceId` of `profile`. */
+export function unpackReading(
+  deviceId: string,
+  profile: DeviceProfile,
+  row: PackedReading,
+): DeviceReading {
+  const reading: Record<string, unknown> = { device_id: deviceId, profile, timestamp: row[0] };
+  SENSOR_FIELDS[profile].forEach((field, i) => {
+    const value = row[i + 1];
+    if (value !== null && value !== undefined) reading[field.name] = value;
+  });
+  return reading as unknown as DeviceReading;
+}

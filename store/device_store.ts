@@ -116,7 +116,8 @@ export class DeviceStore {
       bytes = 0;
     };
     for (const [key, value] of writes) {
-      const size = JSON.stringify(value).length + 64;
+      // KV counts V8-serialised bytes, which can be twice the JSON for numbers.
+      const size = 2 * JSON.stringify(value).length + 64;
       if (mutations + 1 > MUTATIONS_PER_COMMIT || bytes + size > BYTES_PER_COMMIT) await flush();
       op.set(key, value);
       mutations++;

@@ -135,3 +135,25 @@ Deno.test("the retention sweep deletes whole buckets before the cutoff and nothi
     assert.deepEqual(left, Array.from({ length: 360 }, (_, i) => i + 240));
   });
 });
+
+Deno.test("snapshots far larger in all than one commit are saved in several and read back", async () => {
+  const store = await KvStore.open(":memory:");
+  try {
+    // 300 device-sized snapshots of ~30 KB of numbers each: about 9 MB, eleven commit limits.
+    const snapshots = new Map(
+      Array.from({ length: 300 }, (_, i) => [
+        `device/d${i}` as const,
+        {
+          state: { window: Array.from({ length: 2_000 }, (_, j) => [i + j / 7, j * 1.5]) },
+          reminders: [],
+        },
+      ]),
+    );
+    await store.saveSnapshots(snapshots);
+    const loaded = await store.loadSnapshots([...snapshots.keys()]);
+    assert.equal(loaded.size, 300);
+    assert.deepEqual(loaded.get("device/d299"), snapshots.get("device/d299"));
+  } finally {
+    store.close();
+  }
+});
