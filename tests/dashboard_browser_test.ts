@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import {
+  browserTest,
   chartPoints,
-  type DashboardServer,
   hasChromium,
   launchChromium,
   post,
-  recordProblems,
   startDashboardServer,
   startFlakyProxy,
   waitForChartPoints,
@@ -16,34 +15,6 @@ import { writeDashboardScreenshot } from "./dashboard_screenshot.ts";
 const ignore = !hasChromium();
 if (ignore) {
   console.warn("Skipping the dashboard browser tests: /usr/bin/chromium is not installed.");
-}
-
-/** A browser test: a fresh server and page, everything closed afterwards. */
-function browserTest(
-  name: string,
-  serverArgs: string[],
-  body: (server: DashboardServer, page: Page, problems: string[]) => Promise<void>,
-): void {
-  Deno.test({
-    name,
-    ignore,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const server = await startDashboardServer(serverArgs);
-      let browser: Browser | null = null;
-      try {
-        browser = await launchChromium();
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-        const problems = recordProblems(page);
-        await page.goto(server.url);
-        await body(server, page, problems);
-      } finally {
-        await browser?.close();
-        await server.close();
-      }
-    },
-  });
 }
 
 function tile(page: Page, id: number, status?: string) {

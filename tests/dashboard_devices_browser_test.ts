@@ -1,18 +1,15 @@
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import {
+  browserTest,
+  type BrowserTestBody,
   chartPoints,
-  type DashboardServer,
   hasChromium,
-  launchChromium,
   postJson,
-  recordProblems,
-  startDashboardServer,
   waitForChartPoints,
 } from "./dashboard_harness.ts";
 
-const ignore = !hasChromium();
-if (ignore) {
+if (!hasChromium()) {
   console.warn("Skipping the Devices panel browser tests: /usr/bin/chromium is not installed.");
 }
 
@@ -21,40 +18,13 @@ const SERIES = ["temperature", "load", "power", "fan", "clock"];
 // The VM is slow and shared; these bound a hang, they do not measure speed.
 const LONG = 60_000;
 
-/** A browser test with its own server and page; `path` is where the page opens. */
+/** A browser test of the panel on its own server; `path` is where the page opens. */
 function devicesTest(
   name: string,
   options: { path?: string; width?: number },
-  body: (
-    server: DashboardServer,
-    page: Page,
-    problems: string[],
-    openedAt: number,
-  ) => Promise<void>,
+  body: BrowserTestBody,
 ): void {
-  Deno.test({
-    name,
-    ignore,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const server = await startDashboardServer(SERVER_ARGS);
-      let browser: Browser | null = null;
-      try {
-        browser = await launchChromium();
-        const page = await browser.newPage({
-          viewport: { width: options.width ?? 1280, height: 900 },
-        });
-        const problems = recordProblems(page);
-        const openedAt = performance.now();
-        await page.goto(`${server.url}${options.path ?? "/"}`);
-        await body(server, page, problems, openedAt);
-      } finally {
-        await browser?.close();
-        await server.close();
-      }
-    },
-  });
+  browserTest(name, SERVER_ARGS, body, options);
 }
 
 function card(page: Page, id: string, status?: string) {

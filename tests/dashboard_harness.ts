@@ -44,6 +44,51 @@ export async function startDashboardServer(args: string[] = []): Promise<Dashboa
   };
 }
 
+/** What a browser test's body gets: its server, its page, the problems the page recorded so far. */
+export type BrowserTestBody = (
+  server: DashboardServer,
+  page: Page,
+  problems: string[],
+  /** `performance.now()` when the page was asked to open. */
+  openedAt: number,
+) => Promise<void>;
+
+/**
+ * A browser test: a fresh server with `serverArgs` and a page at `path`,
+ * everything closed afterwards; ignored (with the reason printed once) when
+ * Chromium is not installed.
+ */
+export function browserTest(
+  name: string,
+  serverArgs: string[],
+  body: BrowserTestBody,
+  options: { path?: string; width?: number } = {},
+): void {
+  Deno.test({
+    name,
+    ignore: !hasChromium(),
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const server = await startDashboardServer(serverArgs);
+      let browser: Browser | null = null;
+      try {
+        browser = await launchChromium();
+        const page = await browser.newPage({
+          viewport: { width: options.width ?? 1280, height: 900 },
+        });
+        const problems = recordProblems(page);
+        const openedAt = performance.now();
+        await page.goto(`${server.url}${options.path ?? "/"}`);
+        await body(server, page, problems, openedAt);
+      } finally {
+        await browser?.close();
+        await server.close();
+      }
+    },
+  });
+}
+
 /** Launches headless Chromium with nothing that reaches out to the network by itself. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
