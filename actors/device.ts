@@ -193,9 +193,10 @@ function refusal(state: DeviceState, readings: DeviceReading[]): string | null {
     return `Device ${state.id} is simulated and takes no readings from outside`;
   }
   let last = state.lastTimestamp ?? -Infinity;
+  const profile = state.profile ?? readings[0]?.profile;
   for (const reading of readings) {
-    if (state.profile && reading.profile !== state.profile) {
-      return `Device ${state.id} is a "${state.profile}" device, not "${reading.profile}"`;
+    if (reading.profile !== profile) {
+      return `Device ${state.id} is a "${profile}" device, not "${reading.profile}"`;
     }
     if (reading.timestamp <= last) {
       return `Device ${state.id} already has a reading at or after ${reading.timestamp}`;

@@ -21,10 +21,12 @@ type DeviceReadingsEvent = Extract<ActorEvent, { type: "device_readings" }>;
 /** Why readings from outside were refused; the HTTP edge turns it into a 4xx naming the field. */
 export class ReadingRejected extends Error {
   constructor(
-    readonly status: 404 | 409,
+    readonly status: 400 | 409,
     readonly field: string,
     readonly value: unknown,
     message: string,
+    /** Which reading of the batch, in the order they were sent. */
+    readonly index: number,
   ) {
     super(message);
     this.name = "ReadingRejected";
@@ -60,6 +62,7 @@ export class DeviceMonitor {
   #flushing: Promise<void> | null = null;
   #spawning = new Map<string, Promise<void>>();
   #error: Error | null = null;
+  #locks = new Map<string, Promise<void>>();
 
   #maxExternal: number;
 
@@ -144,18 +147,74 @@ export class DeviceMonitor {
 
   /**
    * Scores and stores readings posted from outside, oldest first per device;
-   * resolves with each reading's verdict once all of them are in KV. Refuses
-   * (before anything is stored) readings for simulated devices, a profile
-   * other than the device's, and timestamps not after the device's last one.
+   * resolves with each reading's verdict once all of them are in KV. Refuses,
+   * before anything of the batch is stored, one device's readings in two
+   * profiles (400), readings for simulated devices, a profile other than the
+   * device's, and timestamps not after the device's last one (409). Requests
+   * about the same device take turns, so these checks hold against concurrent
+   * requests too.
    */
   async observe(readings: DeviceReading[]): Promise<ScoredReading[]> {
-    const byDevice = new Map<string, DeviceReading[]>();
-    for (const reading of readings) {
-      byDevice.set(reading.device_id, [...(byDevice.get(reading.device_id) ?? []), reading]);
+    const byDevice = new Map<string, { reading: DeviceReading; index: number }[]>();
+    readings.forEach((reading, index) => {
+      const group = byDevice.get(reading.device_id) ?? [];
+      group.push({ reading, index });
+      byDevice.set(reading.device_id, group);
+    });
+    for (const group of byDevice.values()) {
+      const profile = group[0].reading.profile;
+      const other = group.find(({ reading }) => reading.profile !== profile);
+      if (other) {
+        throw new ReadingRejected(
+          400,
+          "profile",
+          other.reading.profile,
+          `Device "${other.reading.device_id}" is "${profile}" earlier in this batch and ` +
+            `"${other.reading.profile}" here; one device has one profile`,
+          other.index,
+        );
+      }
+      group.sort((a, b) => a.reading.timestamp - b.reading.timestamp);
     }
+    const release = await this.#lock([...byDevice.keys()]);
+    try {
+      this.#check(byDevice);
+      await Promise.all([...byDevice.keys()].map((id) => this.#ensureActor(id)));
+      const replies = await Promise.all(
+        [...byDevice].map(([id, group]) =>
+          this.#supervisor.ask<ScoredReading[] | { rejected: string }>(deviceAddress(id), {
+            type: "observe",
+            readings: group.map(({ reading }) => reading),
+          }, 10_000)
+        ),
+      );
+      await this.drain();
+      const scored: ScoredReading[] = [];
+      for (const [i, reply] of replies.entries()) {
+        if (!Array.isArray(reply)) {
+          // The registry and the actor disagree (it should not happen): say so, store nothing more.
+          const first = [...byDevice.values()][i][0];
+          throw new ReadingRejected(
+            409,
+            "timestamp",
+            first.reading.timestamp,
+            reply.rejected,
+            first.index,
+          );
+        }
+        scored.push(...reply);
+      }
+      return scored;
+    } finally {
+      release();
+    }
+  }
+
+  /** The registry's objections to a batch, by device; throws the first. */
+  #check(byDevice: Map<string, { reading: DeviceReading; index: number }[]>): void {
     let newDevices = 0;
     for (const [id, group] of byDevice) {
-      group.sort((a, b) => a.timestamp - b.timestamp);
+      const first = group[0];
       const known = this.#devices.get(id);
       if (!known) {
         newDevices++;
@@ -167,57 +226,59 @@ export class DeviceMonitor {
           "device_id",
           id,
           `Device "${id}" is simulated by this server and takes no readings from outside`,
+          first.index,
         );
       }
-      if (known.profile !== group[0].profile) {
+      if (known.profile !== first.reading.profile) {
         throw new ReadingRejected(
           409,
           "profile",
-          group[0].profile,
-          `Device "${id}" is a "${known.profile}" device, not "${group[0].profile}"`,
+          first.reading.profile,
+          `Device "${id}" is a "${known.profile}" device, not "${first.reading.profile}"`,
+          first.index,
         );
       }
       const last = known.latest?.reading.timestamp;
-      if (last !== undefined && group[0].timestamp <= last) {
+      if (last !== undefined && first.reading.timestamp <= last) {
         throw new ReadingRejected(
           409,
           "timestamp",
-          group[0].timestamp,
+          first.reading.timestamp,
           `Device "${id}" already has a reading at or after ${last}; readings must be newer`,
+          first.index,
         );
       }
     }
-    const external = this.list().filter((d) => d.source === "external").length;
+    const external = this.list().filter((d) => d.source !== "simulated").length;
     if (newDevices > 0 && external + newDevices > this.#maxExternal) {
       const placement = this.#supervisor.placement;
+      const id = [...byDevice.keys()].find((id) => !this.#devices.has(id))!;
       throw new ReadingRejected(
         409,
         "device_id",
-        [...byDevice.keys()].find((id) => !this.#devices.has(id)),
+        id,
         `This server monitors at most ${this.#maxExternal} external devices in the ${placement} ` +
           `placement (${external} now)` +
           (placement === "worker" ? "; start it with --placement pool for more" : ""),
+        byDevice.get(id)![0].index,
       );
     }
-    await Promise.all([...byDevice.keys()].map((id) => this.#ensureActor(id)));
-    const replies = await Promise.all(
-      [...byDevice].map(([id, group]) =>
-        this.#supervisor.ask<ScoredReading[] | { rejected: string }>(deviceAddress(id), {
-          type: "observe",
-          readings: group,
-        }, 10_000)
-      ),
-    );
-    await this.drain();
-    const scored: ScoredReading[] = [];
-    for (const [index, reply] of replies.entries()) {
-      if (!Array.isArray(reply)) {
-        const id = [...byDevice.keys()][index];
-        throw new ReadingRejected(409, "timestamp", byDevice.get(id)![0].timestamp, reply.rejected);
-      }
-      scored.push(...reply);
+  }
+
+  /** Waits until no other request is about any of `ids`; returns the release. */
+  async #lock(ids: string[]): Promise<() => void> {
+    const { promise: done, resolve: release } = Promise.withResolvers<void>();
+    const waits: Promise<void>[] = [];
+    for (const id of ids) {
+      const previous = this.#locks.get(id);
+      if (previous) waits.push(previous);
+      this.#locks.set(id, done);
     }
-    return scored;
+    await Promise.all(waits);
+    return () => {
+      for (const id of ids) if (this.#locks.get(id) === done) this.#locks.delete(id);
+      release();
+    };
   }
 
   /** Starts the actor of an external device if it is not running (a new device, or after a restart). */

@@ -288,7 +288,8 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
     },
   });
   app.post("/api/readings", async (c) => {
-    const readings = parseReadings(parseJsonBody(await c.req.text()));
+    const body = parseJsonBody(await c.req.text());
+    const readings = parseReadings(body);
     const latestAllowed = Math.max(Date.now(), fleet.clock.now()) / 1000 + 3600;
     readings.forEach((reading, i) => {
       if (reading.timestamp > latestAllowed) {
@@ -312,11 +313,15 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
       }, 201);
     } catch (error) {
       if (error instanceof ReadingRejected) {
-        throw new ApiError(error.status, "conflict", error.message, [{
-          field: error.field,
-          problem: error.message,
-          value: error.value,
-        }]);
+        const field = Array.isArray(body)
+          ? `readings[${error.index}].${error.field}`
+          : error.field;
+        throw new ApiError(
+          error.status,
+          error.status === 400 ? "invalid_request" : "conflict",
+          `${field}: ${error.message}`,
+          [{ field, problem: error.message, value: error.value }],
+        );
       }
       throw error;
     }

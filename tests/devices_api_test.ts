@@ -176,7 +176,7 @@ Deno.test("readings that conflict with a device get a 409 and store nothing", as
       [pcReading("lab", 100), "timestamp"],
       [pcReading("lab", 50), "timestamp"],
       // One good device and one conflicting one: the good one is not stored either.
-      [[pcReading("other", 0), pcReading("lab", 90)], "timestamp"],
+      [[pcReading("other", 0), pcReading("lab", 90)], "readings[1].timestamp"],
     ];
     for (const [body, field] of cases) {
       const response = await call(app, "POST", "/api/readings", body);
@@ -245,6 +245,39 @@ Deno.test("an alert can be confirmed or rejected, and the feedback is a training
   });
 });
 
+Deno.test("one device in two profiles in a batch is a 400 naming the reading; nothing stored", async () => {
+  await withDevices(async ({ app, store, test }) => {
+    const batch = [pcReading("good", 0), pcReading("mix", 0), piReading("mix", 5)];
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const response = await call(app, "POST", "/api/readings", batch);
+      assert.equal(response.status, 400, JSON.stringify(response.body));
+      assert.equal(response.body.error.details[0].field, "readings[2].profile");
+      assert.equal(response.body.error.details[0].value, "raspberry");
+    }
+    assert.equal(test.fleet.devices.get("good"), undefined);
+    assert.deepEqual(await store.listReadings("good", { since: 0, limit: 10 }), []);
+    assert.equal(test.fleet.supervisor.has(deviceAddress("mix")), false, "no actor to crash");
+    assert.equal((await call(app, "POST", "/api/readings", pcReading("mix", 0))).status, 201);
+  });
+});
+
+Deno.test("concurrent batches about the same device: the refused one stores nothing", async () => {
+  await withDevices(async ({ app, store }) => {
+    for (let round = 0; round < 10; round++) {
+      const x = `x${round}`;
+      const y = `y${round}`;
+      const [a, b] = await Promise.all([
+        call(app, "POST", "/api/readings", [pcReading(x, 0)]),
+        call(app, "POST", "/api/readings", [pcReading(y, 0), pcReading(x, 0)]),
+      ]);
+      const statuses = [a.status, b.status].sort();
+      assert.deepEqual(statuses, [201, 409], JSON.stringify([a.body, b.body]));
+      const yStored = (await store.listReadings(y, { since: 0, limit: 10 })).length;
+      assert.equal(yStored, b.status === 201 ? 1 : 0, "y only with the batch that holds it");
+    }
+  });
+});
+
 Deno.test("the workload override is refused for external devices and checked", async () => {
   await withDevices(async ({ app, test }) => {
     await call(app, "POST", "/api/readings", pcReading("lab", 0));
@@ -277,7 +310,7 @@ Deno.test("in the worker placement a batch that would pass 50 external devices i
     const batch = Array.from({ length: 51 }, (_, i) => pcReading(`lab-${i}`, 0));
     const refused = await call(app, "POST", "/api/readings", batch);
     assert.equal(refused.status, 409);
-    assert.equal(refused.body.error.details[0].field, "device_id");
+    assert.equal(refused.body.error.details[0].field, "readings[0].device_id");
     assert.match(refused.body.error.message, /at most 50 external devices.*--placement pool/);
     assert.deepEqual(test.fleet.devices.list(), []);
     assert.equal(test.fleet.supervisor.stats().workers, 0, "no actor was started");
