@@ -59,6 +59,21 @@ export const PI_SOFT_LIMIT_SINCE_BOOT = 1 << 19;
 export const DEFAULT_ALERT_THRESHOLD = 0.7;
 /** Default probability below which a device counts as back to normal. */
 export const DEFAULT_REARM_BELOW = 0.4;
+/**
+ * The re-arm level for a threshold: {@linkcode DEFAULT_REARM_BELOW} at the
+ * default threshold, and the same proportion of a lower one, so the band
+ * between them never closes.
+ *
+ * @example
+ * ```ts
+ * defaultRearmBelow(0.7); // 0.4
+ * defaultRearmBelow(0.35); // 0.2
+ * ```
+ */
+export function defaultRearmBelow(threshold: number): number {
+  return Math.min(DEFAULT_REARM_BELOW, threshold * DEFAULT_REARM_BELOW / DEFAULT_ALERT_THRESHOLD);
+}
+
 /** Readings in a row a device must be back to normal before the alert re-arms (one minute). */
 export const ALERT_REARM_READINGS = 60 / READING_INTERVAL_SECONDS;
 
@@ -173,7 +188,10 @@ export interface AlertTracker {
 export interface AlertOptions {
   /** Probability at which an alert fires; default {@linkcode DEFAULT_ALERT_THRESHOLD}. */
   threshold?: number;
-  /** Probability below which the device counts as back to normal; default {@linkcode DEFAULT_REARM_BELOW}. */
+  /**
+   * Probability below which the device counts as back to normal; default
+   * {@linkcode defaultRearmBelow} of the threshold.
+   */
   rearmBelow?: number;
 }
 
@@ -216,7 +234,7 @@ export function stepAlert(
   options: AlertOptions = {},
 ): AlertStep {
   const threshold = options.threshold ?? DEFAULT_ALERT_THRESHOLD;
-  const rearmBelow = options.rearmBelow ?? DEFAULT_REARM_BELOW;
+  const rearmBelow = options.rearmBelow ?? defaultRearmBelow(threshold);
   if (!(threshold >= 0 && threshold <= 1)) {
     throw new Error(`Alert threshold must be a probability in [0, 1], not ${threshold}`);
   }

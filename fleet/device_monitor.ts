@@ -73,27 +73,53 @@ export class DeviceMonitor {
     this.#maxExternal = MAX_EXTERNAL_DEVICES[supervisor.placement];
   }
 
-  /** Loads the registry and registers the simulated devices (their actors are started by the fleet). */
+  /**
+   * Loads the registry and registers the simulated devices (their actors are
+   * started by the fleet). A device simulated before and not now is retired;
+   * an id that belongs to an external device, or was simulated with another
+   * profile, cannot be simulated (its history would mix two devices).
+   */
   async load(simulated: { id: string; profile: DeviceProfile }[]): Promise<void> {
     for (const record of await this.#store.listDevices()) this.#devices.set(record.id, record);
     const fresh: DeviceRecord[] = [];
+    const listed = new Set(simulated.map((d) => d.id));
+    for (const record of this.#devices.values()) {
+      if (record.source === "simulated" && !listed.has(record.id)) {
+        fresh.push({ ...record, source: "retired", updated_at: new Date().toISOString() });
+      }
+    }
     for (const { id, profile } of simulated) {
       const known = this.#devices.get(id);
-      if (known && known.source === "simulated" && known.profile === profile) continue;
+      if (known?.source === "external") {
+        throw new Error(
+          `--devices: "${id}" is an external device that posts its own readings here; ` +
+            "give the simulated one another id",
+        );
+      }
+      if (known && known.profile !== profile) {
+        throw new Error(
+          `--devices: "${id}" was simulated as a "${known.profile}" device; ` +
+            `give the "${profile}" one another id`,
+        );
+      }
+      if (known?.source === "simulated") continue;
+      // New, or retired and simulated again: its actor resumes from its snapshot.
       const record: DeviceRecord = {
         id,
         profile,
-        source: "simulated",
         latest: null,
         status: "ok",
         stressed_since: null,
         open_alert: null,
+        ...known,
+        source: "simulated",
         updated_at: new Date().toISOString(),
       };
       this.#devices.set(id, record);
       fresh.push(record);
     }
     if (fresh.length > 0) await this.#store.commit({ readings: [], alerts: [], devices: fresh });
+    for (const record of fresh) this.#devices.set(record.id, record);
   }
 
   /** Readings taken but not stored yet. */
@@ -110,12 +136,13 @@ export class DeviceMonitor {
     return this.#devices.get(id);
   }
 
-  /** A simulated device's workload now, from its actor's last known state. */
+  /** A simulated device's workload now (until: epoch seconds), from its actor's last known state. */
   workloadOf(id: string): { mode: string; until: number | null; regime: string } | null {
     const state = this.#supervisor.stateOf<DeviceState>(deviceAddress(id));
     if (!state?.sim) return null;
     const workload = workloadOf(state.sim);
-    return { mode: workload.mode, until: workload.untilMs, regime: workload.regime };
+    const until = workload.untilMs === null ? null : Math.round(workload.untilMs / 1000);
+    return { mode: workload.mode, until, regime: workload.regime };
   }
 
   /** Deletes every device's readings older than `cutoff` epoch seconds; returns how many. */
@@ -220,12 +247,14 @@ export class DeviceMonitor {
         newDevices++;
         continue;
       }
-      if (known.source === "simulated") {
+      if (known.source !== "external") {
         throw new ReadingRejected(
           409,
           "device_id",
           id,
-          `Device "${id}" is simulated by this server and takes no readings from outside`,
+          known.source === "simulated"
+            ? `Device "${id}" is simulated by this server and takes no readings from outside`
+            : `Device "${id}" was simulated by this server in an earlier run; use another id`,
           first.index,
         );
       }
@@ -249,7 +278,7 @@ export class DeviceMonitor {
         );
       }
     }
-    const external = this.list().filter((d) => d.source !== "simulated").length;
+    const external = this.list().filter((d) => d.source === "external").length;
     if (newDevices > 0 && external + newDevices > this.#maxExternal) {
       const placement = this.#supervisor.placement;
       const id = [...byDevice.keys()].find((id) => !this.#devices.has(id))!;

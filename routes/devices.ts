@@ -80,7 +80,9 @@ const StoredReadingSchema = z.union([
 const DeviceSchema = z.object({
   id: z.string(),
   profile: z.enum(["pc", "raspberry"]),
-  source: z.enum(["simulated", "external"]),
+  source: z.enum(["simulated", "external", "retired"]).openapi({
+    description: "retired: simulated in an earlier run, not in this one's --devices (history)",
+  }),
   status: StatusEnum,
   probability: z.number().nullable(),
   latest: StoredReadingSchema.nullable(),
@@ -91,7 +93,9 @@ const DeviceSchema = z.object({
   threshold: z.number(),
   model_version: z.number(),
   workload: z.object({ mode: z.string(), until: z.number().nullable(), regime: z.string() })
-    .nullable().openapi({ description: "A simulated device's workload (until: epoch ms)" }),
+    .nullable().openapi({
+      description: "A simulated device's workload (until: epoch seconds of simulated time)",
+    }),
   actor: z.string().openapi({ description: "The device actor's state (running, stopped, ...)" }),
   updated_at: z.string(),
 }).openapi("Device");
@@ -192,7 +196,8 @@ export function parseReadings(body: unknown): DeviceReading[] {
 function statusText(status: DeviceRecord["status"], probability: number | null, horizon: number) {
   if (status === "stressed") return "The device is stressed";
   if (status === "at_risk") {
-    const percent = Math.round((probability ?? 0) * 100);
+    // Never "100 %": a forecast is not a certainty.
+    const percent = Math.min(99, Math.round((probability ?? 0) * 100));
     return `The device is at risk: ${percent} % chance of being stressed within ${horizon} minutes`;
   }
   return "The device is OK";
@@ -279,8 +284,13 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
           },
         },
       },
-      400: errorResponse("Malformed JSON or a bad reading (the field is named); nothing stored"),
+      400: errorResponse(
+        "Malformed JSON, a bad reading, or one device in two profiles (the field is named); " +
+          "nothing stored",
+      ),
       401: errorResponse("A token is configured and the request did not carry it"),
+      413: errorResponse("The body is larger than 8 MiB"),
+      503: errorResponse("A device actor is restarting or stopped; retry later"),
       409: errorResponse(
         "A simulated device's id, another profile than the device's, or a timestamp not after " +
           "the device's last reading; nothing stored",
@@ -290,12 +300,15 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
   app.post("/api/readings", async (c) => {
     const body = parseJsonBody(await c.req.text());
     const readings = parseReadings(body);
-    const latestAllowed = Math.max(Date.now(), fleet.clock.now()) / 1000 + 3600;
+    // External devices are real machines: their clock is the wall clock, not the simulation's.
+    const latestAllowed = Date.now() / 1000 + 3600;
     readings.forEach((reading, i) => {
       if (reading.timestamp > latestAllowed) {
         throw invalidRequest([{
           field: readings.length > 1 ? `readings[${i}].timestamp` : "timestamp",
-          problem: "is more than an hour ahead of the clock",
+          problem: `is more than an hour ahead of the wall clock (${
+            Math.floor(Date.now() / 1000)
+          })`,
           value: reading.timestamp,
         }]);
       }
@@ -313,9 +326,7 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
       }, 201);
     } catch (error) {
       if (error instanceof ReadingRejected) {
-        const field = Array.isArray(body)
-          ? `readings[${error.index}].${error.field}`
-          : error.field;
+        const field = Array.isArray(body) ? `readings[${error.index}].${error.field}` : error.field;
         throw new ApiError(
           error.status,
           error.status === 400 ? "invalid_request" : "conflict",
@@ -526,7 +537,9 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
             schema: z.object({
               device_id: z.string(),
               mode: z.string(),
-              until: z.number().nullable(),
+              until: z.number().nullable().openapi({
+                description: "Epoch seconds (simulated time) when the override ends; null: never",
+              }),
             }),
           },
         },
@@ -552,11 +565,20 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
         ],
       );
     }
-    const until = body.minutes === undefined ? null : fleet.clock.now() + body.minutes * 60_000;
+    if (body.mode === "auto" && body.minutes !== undefined) {
+      throw invalidRequest([{
+        field: "minutes",
+        problem: "applies to heavy or idle only: auto is the device's own mix, with no end",
+        value: body.minutes,
+      }]);
+    }
+    const untilMs = body.minutes === undefined
+      ? null
+      : Math.round(fleet.clock.now() + body.minutes * 60_000);
     const sent = fleet.supervisor.tell(deviceAddress(id), {
       type: "set_workload",
       mode: body.mode as WorkloadMode,
-      untilMs: until,
+      untilMs,
     });
     if (sent !== "accepted") {
       throw new ApiError(
@@ -569,6 +591,7 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
         },
       );
     }
+    const until = untilMs === null ? null : Math.round(untilMs / 1000);
     return c.json({ device_id: id, mode: body.mode, until }, 202);
   });
 

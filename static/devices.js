@@ -647,7 +647,10 @@ export function createDevicesPanel({ getJson, postJson, onChange }) {
 
   /** What the page's alarm list should show: devices at risk or stressed, most urgent first. */
   function alarms() {
-    const urgent = [...entries.values()].filter((e) => e.status !== "ok" || e.alert !== null);
+    // A retired device (simulated in an earlier run, not now) keeps its last state as history.
+    const urgent = [...entries.values()].filter((e) =>
+      e.source !== "retired" && (e.status !== "ok" || e.alert !== null)
+    );
     urgent.sort((a, b) => (b.status === "stressed") - (a.status === "stressed"));
     return urgent.map((entry) => ({
       id: entry.id,

@@ -22,7 +22,8 @@ import { BYTES_PER_COMMIT, MUTATIONS_PER_COMMIT } from "./kv_store.ts";
 export interface DeviceRecord {
   id: string;
   profile: DeviceProfile;
-  source: "simulated" | "external";
+  /** retired: simulated in an earlier run and not in this one's `--devices`; its history stays. */
+  source: "simulated" | "external" | "retired";
   latest: ScoredReading | null;
   status: DeviceStatus;
   /** Epoch seconds at which the current stress episode began. */

@@ -169,3 +169,70 @@ Deno.test("the device registry and snapshots survive a restart of the fleet", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a device left out of --devices is retired; an external or other-profile id cannot be simulated", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "gridfleet-devices-" });
+  const kvPath = `${dir}/g.kv`;
+  const start = (devices: { id: string; profile: "pc" | "raspberry" }[]) =>
+    startTestFleet({ kvPath, turbines: 0, engineers: 0, devices, tickMs: 5_000 });
+  try {
+    const first = await start([{ id: "pc1", profile: "pc" }, { id: "pi", profile: "raspberry" }]);
+    await first.fleet.runFor(2 * 60_000);
+    const { app } = { app: first.fleet };
+    await app.devices.observe([{
+      device_id: "lab",
+      profile: "pc",
+      timestamp: T + 60,
+      cpu_clock_mhz: 3000,
+      cpu_temp_c: 50,
+      cpu_load_percent: 10,
+      cpu_power_w: 8,
+      fan_cfm: 20,
+    }]);
+    const piBefore = first.fleet.devices.get("pi")!;
+    await first.close();
+
+    const second = await start([{ id: "pc1", profile: "pc" }]);
+    try {
+      const pi = second.fleet.devices.get("pi")!;
+      assert.equal(pi.source, "retired");
+      assert.deepEqual(pi.latest, piBefore.latest, "its history stays");
+      assert.equal(second.fleet.devices.get("pc1")!.source, "simulated");
+      await assert.rejects(
+        () => second.fleet.devices.observe([{ ...piBefore.latest!.reading, timestamp: T + 3600 }]),
+        /was simulated by this server in an earlier run/,
+      );
+    } finally {
+      await second.close();
+    }
+
+    await assert.rejects(
+      () => start([{ id: "lab", profile: "pc" }]),
+      /"lab" is an external device/,
+    );
+    await assert.rejects(
+      () => start([{ id: "pc1", profile: "raspberry" }]),
+      /"pc1" was simulated as a "pc" device/,
+    );
+
+    // Simulated again with its old profile, the retired Pi carries on from its snapshot.
+    const third = await start([{ id: "pi", profile: "raspberry" }]);
+    try {
+      assert.equal(third.fleet.devices.get("pi")!.source, "simulated");
+      // The test clock starts at T again: run past where the first fleet stopped.
+      await third.fleet.runFor(4 * 60_000);
+      const readings = await new DeviceStore(third.store.kv).listReadings("pi", {
+        since: 0,
+        limit: 1000,
+      });
+      const times = readings.map((r) => r.timestamp);
+      assert.equal(new Set(times).size, times.length, "no reading twice");
+      assert.ok(times.at(-1)! > piBefore.latest!.reading.timestamp);
+      assert.equal(third.fleet.devices.get("pc1")!.source, "retired");
+    } finally {
+      await third.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

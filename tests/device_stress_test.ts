@@ -181,3 +181,16 @@ Deno.test("stepAlert honours its threshold and re-arm options", () => {
     /threshold must be a probability in \[0, 1\], not 1.5/,
   );
 });
+
+Deno.test("any threshold has a re-arm level below it: low thresholds alert and re-arm too", () => {
+  for (const threshold of [0.01, 0.1, 0.3, 0.39, 0.7, 0.95, 1]) {
+    let tracker = initAlertTracker();
+    const fired = stepAlert(tracker, threshold, false, { threshold });
+    assert.equal(fired.fire, true, `fires at ${threshold}`);
+    tracker = fired.tracker;
+    for (let i = 0; i < ALERT_REARM_READINGS; i++) {
+      tracker = stepAlert(tracker, 0, false, { threshold }).tracker;
+    }
+    assert.equal(tracker.armed, true, `re-arms under ${threshold}`);
+  }
+});

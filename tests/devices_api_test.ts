@@ -320,3 +320,37 @@ Deno.test("in the worker placement a batch that would pass 50 external devices i
     await test.close();
   }
 });
+
+Deno.test("external readings are judged by the wall clock; workload minutes only with heavy or idle", async () => {
+  // The simulation's clock days ahead of the wall clock, as after a long sped-up run.
+  const test = await startTestFleet({
+    turbines: 0,
+    engineers: 0,
+    devices: [{ id: "pc1", profile: "pc" }],
+    start: Date.now() + 3 * 86_400_000,
+  });
+  const app = createApp(test.fleet, parseConfig(["--seed", "42"], {})!);
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const ahead = pcReading("lab", 0, { timestamp: now + 2 * 3600 });
+    const refused = await call(app, "POST", "/api/readings", ahead);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.details[0].field, "timestamp");
+    assert.match(refused.body.error.details[0].problem, /ahead of the wall clock/);
+    const fine = pcReading("lab", 0, { timestamp: now + 1800 });
+    assert.equal((await call(app, "POST", "/api/readings", fine)).status, 201);
+
+    const auto = await call(app, "POST", "/api/devices/pc1/workload", { mode: "auto", minutes: 5 });
+    assert.equal(auto.status, 400);
+    assert.equal(auto.body.error.details[0].field, "minutes");
+    const heavy = await call(app, "POST", "/api/devices/pc1/workload", {
+      mode: "heavy",
+      minutes: 1.5,
+    });
+    assert.equal(heavy.status, 202);
+    assert.ok(Number.isInteger(heavy.body.until), "epoch seconds");
+    assert.equal(heavy.body.until, Math.round(test.clock.now() / 1000) + 90);
+  } finally {
+    await test.close();
+  }
+});

@@ -63,6 +63,8 @@ export interface TestFleetOptions {
   kvPath?: string;
   maxRestarts?: number;
   retentionDays?: number;
+  /** Where simulated time starts, epoch ms; default `T0`. */
+  start?: number;
   /** Simulated devices; given (even empty), the committed stress model is loaded. */
   devices?: { id: string; profile: DeviceProfile }[];
 }
@@ -72,7 +74,7 @@ export async function startTestFleet(options: TestFleetOptions = {}): Promise<Te
   // In memory unless a test needs the file: what is tested here does not depend on fsync.
   const kvPath = options.kvPath ?? ":memory:";
   const store = await KvStore.open(kvPath);
-  const clock = new VirtualClock(T0);
+  const clock = new VirtualClock(options.start ?? T0);
   const devices = options.devices ?? [];
   const params = defaultActorParams(options.seed ?? 42, {
     model: options.devices ? await loadStressModel(MODEL_PATH) : null,

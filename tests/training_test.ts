@@ -422,3 +422,13 @@ Deno.test("the command refuses to overwrite a model file it cannot read a versio
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a run too large to hold in memory is refused up front, naming both flags", () => {
+  assert.throws(
+    () => parseTrainingOptions(["--hours", "1000"]),
+    (error: Error) =>
+      error instanceof TrainingError &&
+      /--devices "100" times --hours "1000" is 100000 device-hours/.test(error.message),
+  );
+  assert.equal(parseTrainingOptions(["--devices", "50", "--hours", "200"]).hours, 200);
+});

@@ -73,6 +73,9 @@ Options:
 Exit codes: 0 done, 1 unusable input (model file, samples, KV), 2 bad usage.
 `;
 
+/** Simulated device-hours one run may train on (100 devices × 100 h; ~17 M rows of features). */
+export const MAX_DEVICE_HOURS = 10_000;
+
 /**
  * Parses and validates command-line arguments. Throws a
  * {@linkcode TrainingError} of kind `"usage"` naming the flag and the value.
@@ -115,9 +118,18 @@ export function parseTrainingOptions(args: string[]): TrainingSettings {
         "simulate at least four horizons",
     );
   }
+  const devices = numberFlag("--devices", values.devices, { min: 8, max: 10_000, integer: true });
+  // Every simulated reading becomes a row of features held in memory at once.
+  if (devices * hours > MAX_DEVICE_HOURS) {
+    throw new TrainingError(
+      "usage",
+      `--devices "${values.devices}" times --hours "${values.hours}" is ${devices * hours} ` +
+        `device-hours; at most ${MAX_DEVICE_HOURS.toLocaleString("en-US")} fit in memory`,
+    );
+  }
   return {
     seed: numberFlag("--seed", values.seed, { min: 0, max: 2 ** 32 - 1, integer: true }),
-    devices: numberFlag("--devices", values.devices, { min: 8, max: 10_000, integer: true }),
+    devices,
     hours,
     horizonMinutes,
     threshold: numberFlag("--threshold", values.threshold, { min: 0.01, max: 0.99 }),
