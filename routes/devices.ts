@@ -96,7 +96,10 @@ const DeviceSchema = z.object({
     .nullable().openapi({
       description: "A simulated device's workload (until: epoch seconds of simulated time)",
     }),
-  actor: z.string().openapi({ description: "The device actor's state (running, stopped, ...)" }),
+  actor: z.string().openapi({
+    description: "The device actor's state: starting, running, restarting, stopped; an external " +
+      "device's actor starts with its next reading, a retired device has none",
+  }),
   updated_at: z.string(),
 }).openapi("Device");
 
@@ -233,7 +236,9 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
       threshold: params.alertThreshold,
       model_version: model.version,
       workload: record.source === "simulated" ? fleet.devices.workloadOf(record.id) : null,
-      actor: fleet.supervisor.info(address)?.status ?? "not running",
+      // An external device's actor starts with its first reading after a start of the server.
+      actor: fleet.supervisor.info(address)?.status ??
+        (record.source === "external" ? "starts with its next reading" : "not running"),
       updated_at: record.updated_at,
     };
   }

@@ -378,11 +378,12 @@ export function createDevicesPanel({ getJson, postJson, onChange }) {
         const entry = entries.get(id) ?? discover(id, group[0].profile);
         addReadings(entry, group);
         for (const reading of group) {
+          // An alert event can run ahead of its second's readings: they are still the latest.
+          if (reading.timestamp > (entry.latest?.timestamp ?? -Infinity)) entry.latest = reading;
           if (reading.timestamp <= entry.statusAt) continue;
           setStatus(entry, reading.status, reading.timestamp);
           entry.statusAt = reading.timestamp;
           entry.probability = reading.probability;
-          entry.latest = reading;
           if (reading.status !== "stressed") entry.stressedSince = null;
           // The server closes an alert once a reading after it is back to ok; the page keeps
           // it until the owner has said whether it was right.
