@@ -145,11 +145,16 @@ export class DeviceMonitor {
     return { mode: workload.mode, until, regime: workload.regime };
   }
 
-  /** Deletes every device's readings older than `cutoff` epoch seconds; returns how many. */
-  async deleteReadingsBefore(cutoff: number): Promise<number> {
+  /**
+   * Deletes readings older than the cutoff, epoch seconds: simulated devices'
+   * by simulated time, external devices' by the wall clock they report in;
+   * returns how many.
+   */
+  async deleteReadingsBefore(cutoff: { simulated: number; external: number }): Promise<number> {
     let deleted = 0;
-    for (const id of this.#devices.keys()) {
-      deleted += await this.#store.deleteReadingsBefore(id, cutoff);
+    for (const record of this.#devices.values()) {
+      const before = record.source === "external" ? cutoff.external : cutoff.simulated;
+      deleted += await this.#store.deleteReadingsBefore(record.id, before);
     }
     return deleted;
   }

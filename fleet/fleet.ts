@@ -166,6 +166,11 @@ export class Fleet {
     return this.#paused;
   }
 
+  /** Days of metrics and readings kept; 0 keeps everything. */
+  get retentionDays(): number {
+    return this.#retentionDays;
+  }
+
   /** Simulated milliseconds between ticks. */
   get tickMs(): number {
     return this.#tickMs;
@@ -197,7 +202,10 @@ export class Fleet {
       for (const record of this.ingest.latestAll()) {
         deleted += await this.store.deleteMetricsBefore(record.turbine_id, cutoff);
       }
-      deleted += await this.devices.deleteReadingsBefore(cutoff);
+      deleted += await this.devices.deleteReadingsBefore({
+        simulated: cutoff,
+        external: Date.now() / 1000 - this.#retentionDays * 86_400,
+      });
     } catch (error) {
       console.error(`The retention sweep failed: ${(error as Error).message}`);
     }

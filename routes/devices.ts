@@ -307,10 +307,22 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
     const readings = parseReadings(body);
     // External devices are real machines: their clock is the wall clock, not the simulation's.
     const latestAllowed = Date.now() / 1000 + 3600;
+    // What the retention sweep would delete at once is refused rather than accepted and lost.
+    const oldestKept = fleet.retentionDays > 0
+      ? Math.ceil(Date.now() / 1000 - fleet.retentionDays * 86_400)
+      : -Infinity;
     readings.forEach((reading, i) => {
+      if (reading.timestamp < oldestKept) {
+        throw invalidRequest([{
+          field: Array.isArray(body) ? `readings[${i}].timestamp` : "timestamp",
+          problem: `is older than the ${fleet.retentionDays} days of history this server keeps ` +
+            `(from ${oldestKept})`,
+          value: reading.timestamp,
+        }]);
+      }
       if (reading.timestamp > latestAllowed) {
         throw invalidRequest([{
-          field: readings.length > 1 ? `readings[${i}].timestamp` : "timestamp",
+          field: Array.isArray(body) ? `readings[${i}].timestamp` : "timestamp",
           problem: `is more than an hour ahead of the wall clock (${
             Math.floor(Date.now() / 1000)
           })`,

@@ -354,3 +354,35 @@ Deno.test("external readings are judged by the wall clock; workload minutes only
     await test.close();
   }
 });
+
+Deno.test("readings older than the retention horizon are refused, and the sweep keeps what it accepted", async () => {
+  const test = await startTestFleet({
+    turbines: 0,
+    engineers: 0,
+    devices: [{ id: "pc1", profile: "pc" }],
+    retentionDays: 30,
+    tickMs: 5_000,
+  });
+  const app = createApp(test.fleet, parseConfig(["--seed", "42"], {})!);
+  const store = new DeviceStore(test.store.kv);
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const old = await call(app, "POST", "/api/readings", [
+      pcReading("lab", 0, { timestamp: now - 86_400 }),
+      pcReading("lab", 0, { timestamp: now - 60 * 86_400 }),
+    ]);
+    assert.equal(old.status, 400);
+    assert.equal(old.body.error.details[0].field, "readings[1].timestamp");
+    assert.match(old.body.error.details[0].problem, /older than the 30 days/);
+    const recent = pcReading("lab", 0, { timestamp: now - 29 * 86_400 });
+    assert.equal((await call(app, "POST", "/api/readings", recent)).status, 201);
+    await test.fleet.runFor(60_000);
+
+    // Simulated time here is months behind the wall clock: each device is swept by its own clock.
+    await test.fleet.sweep();
+    assert.equal((await store.listReadings("lab", { since: 0, limit: 10 })).length, 1);
+    assert.equal((await store.listReadings("pc1", { since: 0, limit: 100 })).length, 12);
+  } finally {
+    await test.close();
+  }
+});
