@@ -324,9 +324,11 @@ export function parseConfig(
   const modelPath = value("model");
   if (modelPath.trim() === "") throw new ConfigError(`--model must be a file path, got ""`);
   const threshold = Number(value("alert-threshold"));
-  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(value("alert-threshold").trim()) || threshold <= 0) {
+  if (
+    !/^0(\.\d+)?$/.test(value("alert-threshold").trim()) || threshold < 0.01 || threshold > 0.99
+  ) {
     throw new ConfigError(
-      `--alert-threshold must be a probability above 0 and at most 1, got "${
+      `--alert-threshold must be a probability from 0.01 to 0.99, got "${
         value("alert-threshold")
       }"`,
     );

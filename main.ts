@@ -15,6 +15,7 @@ import { defaultActorParams } from "./actors/params.ts";
 import { turbineAddress } from "./actors/protocol.ts";
 import { parseStressModel, type StressModel } from "./actors/stress_model.ts";
 import { type Config, ConfigError, helpText, parseConfig } from "./config.ts";
+import { DeviceListConflict } from "./fleet/device_monitor.ts";
 import { Fleet } from "./fleet/fleet.ts";
 import { PushNotifier } from "./notifications/notifier.ts";
 import { loadVapidKeys } from "./notifications/vapid.ts";
@@ -252,6 +253,10 @@ async function main(): Promise<void> {
   try {
     gridfleet = await startGridfleet(config);
   } catch (error) {
+    if (error instanceof DeviceListConflict) {
+      console.error(`gridfleet: ${error.message}`);
+      Deno.exit(2);
+    }
     const reason = error instanceof Deno.errors.AddrInUse
       ? `port ${config.port} on ${config.host} is already in use (choose another with --port)`
       : `cannot start on ${config.host}:${config.port}: ${(error as Error).message}`;

@@ -21,7 +21,7 @@ type DeviceReadingsEvent = Extract<ActorEvent, { type: "device_readings" }>;
 /** Why readings from outside were refused; the HTTP edge turns it into a 4xx naming the field. */
 export class ReadingRejected extends Error {
   constructor(
-    readonly status: 400 | 409,
+    readonly status: 400 | 409 | 503,
     readonly field: string,
     readonly value: unknown,
     message: string,
@@ -30,6 +30,14 @@ export class ReadingRejected extends Error {
   ) {
     super(message);
     this.name = "ReadingRejected";
+  }
+}
+
+/** `--devices` names an id the store knows as another device; the server refuses to start. */
+export class DeviceListConflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DeviceListConflict";
   }
 }
 
@@ -63,14 +71,21 @@ export class DeviceMonitor {
   #spawning = new Map<string, Promise<void>>();
   #error: Error | null = null;
   #locks = new Map<string, Promise<void>>();
+  /** New external devices of requests in progress. */
+  #reserved = 0;
 
   #maxExternal: number;
 
-  constructor(store: DeviceStore, bus: EventBus, supervisor: Supervisor) {
+  constructor(
+    store: DeviceStore,
+    bus: EventBus,
+    supervisor: Supervisor,
+    maxExternal: number = MAX_EXTERNAL_DEVICES[supervisor.placement],
+  ) {
     this.#store = store;
     this.#bus = bus;
     this.#supervisor = supervisor;
-    this.#maxExternal = MAX_EXTERNAL_DEVICES[supervisor.placement];
+    this.#maxExternal = maxExternal;
   }
 
   /**
@@ -91,13 +106,13 @@ export class DeviceMonitor {
     for (const { id, profile } of simulated) {
       const known = this.#devices.get(id);
       if (known?.source === "external") {
-        throw new Error(
+        throw new DeviceListConflict(
           `--devices: "${id}" is an external device that posts its own readings here; ` +
             "give the simulated one another id",
         );
       }
       if (known && known.profile !== profile) {
-        throw new Error(
+        throw new DeviceListConflict(
           `--devices: "${id}" was simulated as a "${known.profile}" device; ` +
             `give the "${profile}" one another id`,
         );
@@ -209,15 +224,40 @@ export class DeviceMonitor {
       group.sort((a, b) => a.reading.timestamp - b.reading.timestamp);
     }
     const release = await this.#lock([...byDevice.keys()]);
+    let reserved = 0;
     try {
       this.#check(byDevice);
+      // Held while this request runs, so concurrent requests cannot pass the cap together.
+      reserved = [...byDevice.keys()].filter((id) => !this.#devices.has(id)).length;
+      this.#reserved += reserved;
+      for (const [id, group] of byDevice) {
+        if (this.#supervisor.info(deviceAddress(id))?.status === "stopped") {
+          throw new ReadingRejected(
+            503,
+            "device_id",
+            id,
+            `Device "${id}"'s actor crashed too often and is stopped; restart it with ` +
+              `POST /api/actors/device/${id}/restart`,
+            group[0].index,
+          );
+        }
+      }
       await Promise.all([...byDevice.keys()].map((id) => this.#ensureActor(id)));
       const replies = await Promise.all(
         [...byDevice].map(([id, group]) =>
           this.#supervisor.ask<ScoredReading[] | { rejected: string }>(deviceAddress(id), {
             type: "observe",
             readings: group.map(({ reading }) => reading),
-          }, 10_000)
+          }, 10_000).catch((error: Error) => {
+            // A device crashing on these very readings: the others' may be stored by now.
+            throw new ReadingRejected(
+              503,
+              "device_id",
+              id,
+              `Device "${id}" could not score its readings (${error.message}); retry later`,
+              group[0].index,
+            );
+          })
         ),
       );
       await this.drain();
@@ -238,6 +278,7 @@ export class DeviceMonitor {
       }
       return scored;
     } finally {
+      this.#reserved -= reserved;
       release();
     }
   }
@@ -283,7 +324,7 @@ export class DeviceMonitor {
         );
       }
     }
-    const external = this.list().filter((d) => d.source === "external").length;
+    const external = this.list().filter((d) => d.source === "external").length + this.#reserved;
     if (newDevices > 0 && external + newDevices > this.#maxExternal) {
       const placement = this.#supervisor.placement;
       const id = [...byDevice.keys()].find((id) => !this.#devices.has(id))!;

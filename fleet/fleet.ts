@@ -30,6 +30,8 @@ export interface FleetOptions {
   engineers: number;
   /** Simulated devices; default none. Their profiles must also be in `params.device.simulated`. */
   devices?: { id: string; profile: DeviceProfile }[];
+  /** External devices taken on at most; default by placement (`MAX_EXTERNAL_DEVICES`). */
+  maxExternalDevices?: number;
   placement?: Placement;
   poolSize?: number;
   /** Lockstep delivery, for runs that must repeat exactly (virtual clock). */
@@ -131,7 +133,12 @@ export class Fleet {
         }
       },
     });
-    this.devices = new DeviceMonitor(new DeviceStore(this.store.kv), this.bus, this.supervisor);
+    this.devices = new DeviceMonitor(
+      new DeviceStore(this.store.kv),
+      this.bus,
+      this.supervisor,
+      options.maxExternalDevices,
+    );
     this.desk = new RepairDesk(
       this.store,
       this.bus,

@@ -196,12 +196,21 @@ export function parseReadings(body: unknown): DeviceReading[] {
   return readings;
 }
 
-function statusText(status: DeviceRecord["status"], probability: number | null, horizon: number) {
-  if (status === "stressed") return "The device is stressed";
-  if (status === "at_risk") {
-    // Never "100 %": a forecast is not a certainty.
-    const percent = Math.min(99, Math.round((probability ?? 0) * 100));
-    return `The device is at risk: ${percent} % chance of being stressed within ${horizon} minutes`;
+function statusText(
+  record: DeviceRecord,
+  probability: number | null,
+  horizon: number,
+  threshold: number,
+): string {
+  if (record.status === "stressed") return "The device is stressed";
+  // Never "100 %": a forecast is not a certainty.
+  const percent = Math.min(99, Math.round((probability ?? 0) * 100));
+  if (record.status === "at_risk") {
+    if ((probability ?? 0) >= threshold) {
+      return `The device is at risk: ${percent} % chance of being stressed within ${horizon} minutes`;
+    }
+    return `The device is at risk: its alert stays open until it has been back to normal for a ` +
+      `minute (now ${percent} % chance of being stressed within ${horizon} minutes)`;
   }
   return "The device is OK";
 }
@@ -431,7 +440,7 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
       return c.json({
         device_id: record.id,
         status: record.status,
-        text: statusText(record.status, probability, horizon),
+        text: statusText(record, probability, horizon, params.alertThreshold),
         probability,
         horizon_minutes: horizon,
         threshold: params.alertThreshold,
@@ -564,7 +573,7 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
       400: errorResponse("A bad body (the field is named)"),
       401: errorResponse("A token is configured and the request did not carry it"),
       404: errorResponse("No such device"),
-      409: errorResponse("An external device: its workload is its own"),
+      409: errorResponse("An external device (its workload is its own) or a retired one"),
       503: errorResponse("The device's mailbox is full or its actor is stopped"),
     },
   });
@@ -573,14 +582,16 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
     const record = mustExist(id);
     const body = parseOrReject(WorkloadBody, parseJsonBody(await c.req.text()));
     if (record.source !== "simulated") {
-      throw new ApiError(
-        409,
-        "external_device",
-        `Device "${id}" is external: its workload is its own`,
-        [
-          { field: "id", problem: "is an external device", value: id },
-        ],
-      );
+      const why = record.source === "retired"
+        ? `Device "${id}" is retired: it is not simulated in this run (see --devices)`
+        : `Device "${id}" is external: its workload is its own`;
+      throw new ApiError(409, `${record.source}_device`, why, [
+        {
+          field: "id",
+          problem: `is a${record.source === "external" ? "n" : ""} ${record.source} device`,
+          value: id,
+        },
+      ]);
     }
     if (body.mode === "auto" && body.minutes !== undefined) {
       throw invalidRequest([{
@@ -598,6 +609,15 @@ export function devicesRouter(fleet: Fleet): OpenAPIHono {
       untilMs,
     });
     if (sent !== "accepted") {
+      if (fleet.supervisor.info(deviceAddress(id))?.status === "stopped") {
+        throw new ApiError(
+          503,
+          "actor_stopped",
+          `Device "${id}"'s actor crashed too often and is stopped; restart it with ` +
+            `POST /api/actors/device/${id}/restart`,
+          [{ field: "id", problem: "its actor is stopped", value: id }],
+        );
+      }
       throw new ApiError(
         503,
         "unavailable",

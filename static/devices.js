@@ -70,8 +70,9 @@ function clockTime(epochSeconds) {
   return `${new Date(epochSeconds * 1000).toISOString().slice(11, 19)} UTC`;
 }
 
+/** A probability as the page says it: never "100 %", a forecast is not a certainty. */
 function percent(probability) {
-  return `${Math.round(probability * 100)} %`;
+  return `${Math.min(99, Math.round(probability * 100))} %`;
 }
 
 function formatValue(value, digits) {
@@ -92,8 +93,12 @@ function statusSentence(entry) {
     return `The device is stressed${since}`;
   }
   if (entry.status === "at_risk") {
-    return `The device is at risk: ${percent(entry.probability ?? 0)} chance of being stressed ` +
+    const chance = `${percent(entry.probability ?? 0)} chance of being stressed ` +
       `within ${entry.horizonMinutes ?? "–"} minutes`;
+    // The alert's hysteresis keeps a device at risk while it cools down.
+    return (entry.probability ?? 0) >= (entry.threshold ?? 0)
+      ? `The device is at risk: ${chance}`
+      : `The device is at risk until it has been back to normal for a minute (now ${chance})`;
   }
   return entry.latest ? "The device is OK" : "No reading yet";
 }

@@ -94,6 +94,7 @@ Deno.test("bad device flags are one line naming the flag and the value", () => {
     [["--devices", ""], /--devices: "" is not a device id/],
     [["--alert-threshold", "1.5"], /--alert-threshold must be a probability.*got "1.5"/],
     [["--alert-threshold", "0"], /--alert-threshold must be a probability.*got "0"/],
+    [["--alert-threshold", "1"], /--alert-threshold must be a probability from 0.01 to 0.99/],
     [["--alert-threshold", "high"], /--alert-threshold.*got "high"/],
     [["--model", ""], /--model must be a file path/],
   ];

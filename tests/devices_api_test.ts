@@ -4,7 +4,7 @@ import { deviceAddress } from "../actors/protocol.ts";
 import { parseConfig } from "../config.ts";
 import { createApp } from "../main.ts";
 import { DeviceStore } from "../store/device_store.ts";
-import { startTestFleet, T, type TestFleet } from "./fleet_harness.ts";
+import { startTestFleet, T, type TestFleet, waitFor } from "./fleet_harness.ts";
 
 interface Harness {
   test: TestFleet;
@@ -382,6 +382,51 @@ Deno.test("readings older than the retention horizon are refused, and the sweep 
     await test.fleet.sweep();
     assert.equal((await store.listReadings("lab", { since: 0, limit: 10 })).length, 1);
     assert.equal((await store.listReadings("pc1", { since: 0, limit: 100 })).length, 12);
+  } finally {
+    await test.close();
+  }
+});
+
+Deno.test("concurrent batches of new devices cannot pass the external device cap together", async () => {
+  const test = await startTestFleet({
+    turbines: 0,
+    engineers: 0,
+    devices: [],
+    maxExternalDevices: 10,
+  });
+  const app = createApp(test.fleet, parseConfig(["--seed", "42"], {})!);
+  try {
+    const batch = (n: number) => Array.from({ length: 4 }, (_, i) => pcReading(`b${n}-${i}`, 0));
+    const answers = await Promise.all(
+      [0, 1, 2, 3].map((n) => call(app, "POST", "/api/readings", batch(n))),
+    );
+    assert.deepEqual(answers.map((a) => a.status).sort(), [201, 201, 409, 409]);
+    assert.equal(test.fleet.devices.list().length, 8);
+  } finally {
+    await test.close();
+  }
+});
+
+Deno.test("readings for a device whose actor is stopped: 503 naming it, nothing of the batch stored", async () => {
+  const test = await startTestFleet({ turbines: 0, engineers: 0, devices: [], maxRestarts: 0 });
+  const app = createApp(test.fleet, parseConfig(["--seed", "42"], {})!);
+  const store = new DeviceStore(test.store.kv);
+  try {
+    assert.equal((await call(app, "POST", "/api/readings", pcReading("ct2", 0))).status, 201);
+    assert.ok(test.fleet.supervisor.crash(deviceAddress("ct2")));
+    await waitFor(() => test.fleet.supervisor.info(deviceAddress("ct2"))?.status === "stopped");
+    const refused = await call(app, "POST", "/api/readings", [
+      pcReading("ct1", 0),
+      pcReading("ct2", 5),
+      pcReading("brand-new", 0),
+    ]);
+    assert.equal(refused.status, 503, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.details[0].field, "readings[1].device_id");
+    assert.match(refused.body.error.message, /POST \/api\/actors\/device\/ct2\/restart/);
+    assert.deepEqual(await store.listReadings("ct1", { since: 0, limit: 10 }), []);
+    assert.equal(test.fleet.devices.get("brand-new"), undefined);
+    const workload = await call(app, "POST", "/api/devices/ct2/workload", { mode: "heavy" });
+    assert.equal(workload.status, 409, "an external device still has no workload to set");
   } finally {
     await test.close();
   }

@@ -121,3 +121,47 @@ Deno.test("a missing stress model stops the start with one line naming the file"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "--devices naming an external device's id refuses to start: one line, exit 2",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "gridfleet-devices-e2e-" });
+    try {
+      const server = await spawnServer(["--kv", `${dir}/g.kv`, "--turbines", "0"]);
+      const posted = await fetch(`${server.url}/api/readings`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          device_id: "lab",
+          profile: "pc",
+          timestamp: Math.floor(Date.now() / 1000),
+          cpu_clock_mhz: 3400,
+          cpu_temp_c: 51,
+          cpu_load_percent: 7,
+          cpu_power_w: 8.1,
+          fan_cfm: 20,
+        }),
+      });
+      assert.equal(posted.status, 201);
+      await posted.body?.cancel();
+      assert.equal((await server.stop()).code, 0);
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "main.ts", "--port", "0", "--kv", `${dir}/g.kv`, "--devices", "lab:pc"],
+        cwd: new URL("..", import.meta.url).pathname,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(output.stderr).trim();
+      assert.equal(output.code, 2, stderr);
+      assert.equal(
+        stderr,
+        'gridfleet: --devices: "lab" is an external device that posts its own ' +
+          "readings here; give the simulated one another id",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

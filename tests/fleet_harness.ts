@@ -63,6 +63,7 @@ export interface TestFleetOptions {
   kvPath?: string;
   maxRestarts?: number;
   retentionDays?: number;
+  maxExternalDevices?: number;
   /** Where simulated time starts, epoch ms; default `T0`. */
   start?: number;
   /** Simulated devices; given (even empty), the committed stress model is loaded. */
@@ -88,6 +89,7 @@ export async function startTestFleet(options: TestFleetOptions = {}): Promise<Te
     turbines: options.turbines ?? 3,
     engineers: options.engineers ?? 1,
     devices,
+    maxExternalDevices: options.maxExternalDevices,
     placement: options.placement ?? "pool",
     poolSize: options.poolSize ?? 2,
     deterministic: true,
