@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { PcReading, RaspberryReading } from "../actors/device_readings.ts";
+import { pcReading, piReading } from "./device_fixtures.ts";
 import {
   ALERT_REARM_READINGS,
   type AlertTracker,
@@ -18,38 +19,25 @@ import {
 } from "../actors/device_stress.ts";
 
 function pc(timestamp: number, temperature: number): PcReading {
-  return {
-    device_id: "pc1",
-    profile: "pc",
+  return pcReading({
     timestamp,
-    cpu_clock_mhz: 3600,
     cpu_temp_c: temperature,
     cpu_load_percent: 95,
     cpu_power_w: 80,
     fan_cfm: 60,
-  };
+  });
 }
 
 function pi(timestamp: number, temperature: number, throttled = 0): RaspberryReading {
-  return {
-    device_id: "pi1",
-    profile: "raspberry",
+  return piReading({
     timestamp,
     cpu_temp_c: temperature,
     gpu_temp_c: temperature,
-    arm_freq_hz: 1.8e9,
-    core_freq_hz: 5e8,
-    core_voltage_v: 0.946,
-    sdram_c_voltage_v: 1.1,
-    sdram_i_voltage_v: 1.1,
-    sdram_p_voltage_v: 1.1,
-    arm_memory_bytes: 994050048,
-    gpu_memory_bytes: 79691776,
     throttled,
     cpu_load_percent: 95,
     power_w: 6.4,
     fan_cfm: 3,
-  };
+  });
 }
 
 /** Feeds PC temperatures five seconds apart from t = 0 and returns every step. */

@@ -4,6 +4,7 @@ import { deviceAddress } from "../actors/protocol.ts";
 import { parseConfig } from "../config.ts";
 import { createApp } from "../main.ts";
 import { DeviceStore } from "../store/device_store.ts";
+import { pcReading as fixturePc, piReading as fixturePi } from "./device_fixtures.ts";
 import { startTestFleet, T, type TestFleet, waitFor } from "./fleet_harness.ts";
 
 interface Harness {
@@ -36,41 +37,14 @@ async function call(app: OpenAPIHono, method: string, path: string, body?: unkno
   return { status: response.status, body: await response.json() };
 }
 
+/** A valid PC reading of `id` at `second` after `T`, possibly made invalid by `extra`. */
 function pcReading(id: string, second: number, extra: Record<string, unknown> = {}) {
-  return {
-    device_id: id,
-    profile: "pc",
-    timestamp: T + second,
-    cpu_clock_mhz: 3200,
-    cpu_temp_c: 48,
-    cpu_load_percent: 12.5,
-    cpu_power_w: 9.8,
-    fan_cfm: 22,
-    ...extra,
-  };
+  return { ...fixturePc({ device_id: id, timestamp: T + second }), ...extra };
 }
 
+/** A valid Pi reading of `id` at `second` after `T`, possibly made invalid by `extra`. */
 function piReading(id: string, second: number, extra: Record<string, unknown> = {}) {
-  return {
-    device_id: id,
-    profile: "raspberry",
-    timestamp: T + second,
-    cpu_temp_c: 52.1,
-    gpu_temp_c: 51.6,
-    arm_freq_hz: 1_500_000_000,
-    core_freq_hz: 500_000_000,
-    core_voltage_v: 0.8916,
-    sdram_c_voltage_v: 1.1,
-    sdram_i_voltage_v: 1.1,
-    sdram_p_voltage_v: 1.1,
-    arm_memory_bytes: 994_050_048,
-    gpu_memory_bytes: 79_691_776,
-    throttled: 0,
-    cpu_load_percent: 20,
-    power_w: 3.9,
-    fan_cfm: 4,
-    ...extra,
-  };
+  return { ...fixturePi({ device_id: id, timestamp: T + second }), ...extra };
 }
 
 Deno.test("POST /api/readings scores, stores and registers an external device", async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { EventBus } from "../fleet/event_bus.ts";
 import { EventStream, type MetricsSummary, type StreamEvent } from "../fleet/event_stream.ts";
+import { pcReading } from "./device_fixtures.ts";
 import { testMetric } from "./fleet_harness.ts";
 
 function broken(turbine: number) {
@@ -76,16 +77,7 @@ Deno.test("device readings are gathered into one event a second, the recent ones
     const seen: StreamEvent[] = [];
     stream.subscribe(null, (e) => seen.push(e));
     const scored = (id: string, timestamp: number) => ({
-      reading: {
-        device_id: id,
-        profile: "pc" as const,
-        timestamp,
-        cpu_clock_mhz: 3000,
-        cpu_temp_c: 50,
-        cpu_load_percent: 10,
-        cpu_power_w: 8,
-        fan_cfm: 20,
-      },
+      reading: pcReading({ device_id: id, timestamp }),
       probability: 0.1,
       status: "ok" as const,
       model: 1,
@@ -118,16 +110,7 @@ Deno.test("with many devices each keeps its newest readings within one event's b
       bus.publish({
         type: "device.readings",
         readings: Array.from({ length: 500 }, (_, i) => ({
-          reading: {
-            device_id: `d${i}`,
-            profile: "pc" as const,
-            timestamp: second * 5,
-            cpu_clock_mhz: 3000,
-            cpu_temp_c: 50,
-            cpu_load_percent: 10,
-            cpu_power_w: 8,
-            fan_cfm: 20,
-          },
+          reading: pcReading({ device_id: `d${i}`, timestamp: second * 5 }),
           probability: 0.1,
           status: "ok" as const,
           model: 1,

@@ -17,6 +17,7 @@ import {
   type StressModel,
 } from "../actors/stress_model.ts";
 import { simulateHistory } from "../training/history.ts";
+import { pcReading, piReading } from "./device_fixtures.ts";
 import { train } from "../training/train.ts";
 
 const { model } = train({
@@ -30,38 +31,29 @@ const { model } = train({
 
 /** A PC reading every five seconds with the given temperatures and load. */
 function pcWindow(temperatures: number[], load: number): PcReading[] {
-  return temperatures.map((temperature, i) => ({
-    device_id: "pc1",
-    profile: "pc",
-    timestamp: 1_704_067_200 + i * 5,
-    cpu_clock_mhz: 4000,
-    cpu_temp_c: Math.round(temperature),
-    cpu_load_percent: load,
-    cpu_power_w: 5 + 0.8 * load,
-    fan_cfm: 20 + Math.max(0, temperature - 50),
-  }));
+  return temperatures.map((temperature, i) =>
+    pcReading({
+      timestamp: 1_704_067_200 + i * 5,
+      cpu_clock_mhz: 4000,
+      cpu_temp_c: Math.round(temperature),
+      cpu_load_percent: load,
+      cpu_power_w: 5 + 0.8 * load,
+      fan_cfm: 20 + Math.max(0, temperature - 50),
+    })
+  );
 }
 
 function piWindow(temperatures: number[], load: number): RaspberryReading[] {
-  return temperatures.map((temperature, i) => ({
-    device_id: "pi1",
-    profile: "raspberry",
-    timestamp: 1_704_067_200 + i * 5,
-    cpu_temp_c: temperature,
-    gpu_temp_c: temperature,
-    arm_freq_hz: 1.8e9,
-    core_freq_hz: 5e8,
-    core_voltage_v: 0.946,
-    sdram_c_voltage_v: 1.1,
-    sdram_i_voltage_v: 1.1,
-    sdram_p_voltage_v: 1.1,
-    arm_memory_bytes: 994050048,
-    gpu_memory_bytes: 79691776,
-    throttled: 0,
-    cpu_load_percent: load,
-    power_w: 2.5 + 0.04 * load,
-    fan_cfm: temperature > 65 ? 3 : 0,
-  }));
+  return temperatures.map((temperature, i) =>
+    piReading({
+      timestamp: 1_704_067_200 + i * 5,
+      cpu_temp_c: temperature,
+      gpu_temp_c: temperature,
+      cpu_load_percent: load,
+      power_w: 2.5 + 0.04 * load,
+      fan_cfm: temperature > 65 ? 3 : 0,
+    })
+  );
 }
 
 /** Temperatures from `from` to `to` over `count` readings. */

@@ -11,6 +11,7 @@ import {
   type StressModel,
 } from "../actors/stress_model.ts";
 import { DeviceStore, type FeedbackSample } from "../store/device_store.ts";
+import { pcReading } from "./device_fixtures.ts";
 import { evaluateModel } from "../training/evaluate.ts";
 import { labelHistory, trackHistory } from "../training/history.ts";
 import { fitLogistic } from "../training/logistic.ts";
@@ -100,16 +101,13 @@ Deno.test("training is deterministic for a seed", () => {
 
 /** A PC reading at second `t`. */
 function pc(t: number, temperature: number): PcReading {
-  return {
-    device_id: "pc1",
-    profile: "pc",
+  return pcReading({
     timestamp: t,
-    cpu_clock_mhz: 3600,
     cpu_temp_c: temperature,
     cpu_load_percent: temperature > 70 ? 95 : 5,
     cpu_power_w: temperature > 70 ? 90 : 8,
     fan_cfm: 40,
-  };
+  });
 }
 
 /** Temperatures of consecutive readings from `from` to `to`. */
