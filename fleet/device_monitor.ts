@@ -324,7 +324,8 @@ export class DeviceMonitor {
         );
       }
     }
-    const external = this.list().filter((d) => d.source === "external").length + this.#reserved;
+    let external = this.#reserved;
+    for (const record of this.#devices.values()) if (record.source === "external") external++;
     if (newDevices > 0 && external + newDevices > this.#maxExternal) {
       const placement = this.#supervisor.placement;
       const id = [...byDevice.keys()].find((id) => !this.#devices.has(id))!;

@@ -16,7 +16,7 @@
 
 import type { DeviceProfile, DeviceReading } from "../actors/device_readings.ts";
 import type { DeviceAlert, DeviceStatus, ScoredReading } from "../actors/protocol.ts";
-import { BYTES_PER_COMMIT, MUTATIONS_PER_COMMIT } from "./kv_store.ts";
+import { atomicBatch } from "./kv_store.ts";
 
 /** A device as stored and listed. */
 export interface DeviceRecord {
@@ -106,25 +106,13 @@ export class DeviceStore {
       // An alert is written once: a replay must not wipe the owner's feedback.
       ...commit.devices.map((device): [Deno.KvKey, unknown] => [["device", device.id], device]),
     ];
-    let op = this.kv.atomic();
-    let mutations = 0;
-    let bytes = 0;
-    const flush = async () => {
-      if (mutations === 0) return;
-      await commitWithRetry(op);
-      op = this.kv.atomic();
-      mutations = 0;
-      bytes = 0;
-    };
+    const batch = atomicBatch(this.kv, commitWithRetry);
     for (const [key, value] of writes) {
       // KV counts V8-serialised bytes, which can be twice the JSON for numbers.
-      const size = 2 * JSON.stringify(value).length + 64;
-      if (mutations + 1 > MUTATIONS_PER_COMMIT || bytes + size > BYTES_PER_COMMIT) await flush();
-      op.set(key, value);
-      mutations++;
-      bytes += size;
+      await batch.reserve(1, 2 * JSON.stringify(value).length + 64);
+      batch.op.set(key, value);
     }
-    await flush();
+    await batch.flush();
     for (const alert of commit.alerts) {
       const key = ["device_alert", alert.device_id, alert.id];
       const record: AlertRecord = { ...alert, feedback: null };
@@ -171,21 +159,16 @@ export class DeviceStore {
   /** Deletes a device's readings older than `cutoff` epoch seconds; returns how many. */
   async deleteReadingsBefore(id: string, cutoff: number): Promise<number> {
     let deleted = 0;
-    let op = this.kv.atomic();
-    let pending = 0;
+    const batch = atomicBatch(this.kv, commitWithRetry);
     for await (
       const entry of this.kv.list({ start: ["reading", id, 0], end: ["reading", id, cutoff] })
     ) {
-      op.delete(entry.key);
-      if (++pending === MUTATIONS_PER_COMMIT) {
-        await commitWithRetry(op);
-        deleted += pending;
-        op = this.kv.atomic();
-        pending = 0;
-      }
+      await batch.reserve(1, 0);
+      batch.op.delete(entry.key);
+      deleted++;
     }
-    if (pending > 0) await commitWithRetry(op);
-    return deleted + pending;
+    await batch.flush();
+    return deleted;
   }
 
   async getAlert(deviceId: string, alertId: string): Promise<AlertRecord | null> {

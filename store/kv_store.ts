@@ -61,6 +61,58 @@ function decodeCursor(cursor: string): number {
   throw new TypeError(`"${cursor}" is not a cursor this endpoint returned`);
 }
 
+/** An atomic operation that commits itself before the next writes would outgrow Deno KV's limits. */
+export interface AtomicBatch {
+  op: Deno.AtomicOperation;
+  /** Makes room for `count` mutations of about `bytes`, committing what is there first if needed. */
+  reserve(count: number, bytes: number): Promise<void>;
+  /** Commits what is there, if anything. */
+  flush(): Promise<void>;
+}
+
+async function commitOrThrow(op: Deno.AtomicOperation): Promise<void> {
+  const result = await op.commit();
+  if (!result.ok) throw new Error("Deno KV refused an atomic commit");
+}
+
+/**
+ * Batches writes into as few atomic commits as the limits allow; `commit`
+ * carries out each one (default: commit, and throw if refused).
+ *
+ * @example
+ * ```ts ignore
+ * const batch = atomicBatch(kv);
+ * await batch.reserve(1, 100);
+ * batch.op.set(["k"], "v");
+ * await batch.flush();
+ * ```
+ */
+export function atomicBatch(
+  kv: Deno.Kv,
+  commit: (op: Deno.AtomicOperation) => Promise<void> = commitOrThrow,
+): AtomicBatch {
+  let mutations = 0;
+  let size = 0;
+  const batch = {
+    op: kv.atomic(),
+    async flush() {
+      if (mutations === 0) return;
+      await commit(batch.op);
+      batch.op = kv.atomic();
+      mutations = 0;
+      size = 0;
+    },
+    async reserve(count: number, bytes: number) {
+      if (mutations + count > MUTATIONS_PER_COMMIT || size + bytes > BYTES_PER_COMMIT) {
+        await batch.flush();
+      }
+      mutations += count;
+      size += bytes;
+    },
+  };
+  return batch;
+}
+
 /** A repair job. Times are epoch milliseconds of simulated time. */
 export interface RepairJob {
   id: string;
@@ -220,33 +272,8 @@ export class KvStore implements SnapshotStore {
   }
 
   /** An atomic operation that commits itself before it would outgrow Deno KV's limits. */
-  #batch(): {
-    op: Deno.AtomicOperation;
-    reserve(count: number, bytes: number): Promise<void>;
-    flush(): Promise<void>;
-  } {
-    const kv = this.kv;
-    let mutations = 0;
-    let size = 0;
-    const batch = {
-      op: kv.atomic(),
-      async flush() {
-        if (mutations === 0) return;
-        const result = await batch.op.commit();
-        if (!result.ok) throw new Error("Deno KV refused an atomic commit");
-        batch.op = kv.atomic();
-        mutations = 0;
-        size = 0;
-      },
-      async reserve(count: number, bytes: number) {
-        if (mutations + count > MUTATIONS_PER_COMMIT || size + bytes > BYTES_PER_COMMIT) {
-          await batch.flush();
-        }
-        mutations += count;
-        size += bytes;
-      },
-    };
-    return batch;
+  #batch(): AtomicBatch {
+    return atomicBatch(this.kv);
   }
 
   /** Writes latest states on their own (those no status change forced into a metric commit). */
